@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every Debian package aiaas needs to build, test and run.
+# Idempotent: skips apt entirely when everything is already installed.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  build-essential cmake ninja-build pkg-config ccache
+  # core libraries
+  libtorch-dev libopenblas0-openmp libabsl-dev nlohmann-json3-dev libsimdjson-dev
+  libsqlite3-dev libssl-dev libboost-dev libcurl4-openssl-dev
+  # tests and tools
+  libgtest-dev libgmock-dev libbenchmark-dev python3-torch curl clang-format clang-tidy
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all ${#PACKAGES[@]} packages installed"
+  exit 0
+fi
+
+echo "deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update
+$SUDO apt-get install -y --no-install-recommends "${missing[@]}"

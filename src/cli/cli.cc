@@ -1,0 +1,253 @@
+#include "cli/cli.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cli/command.h"
+#include "cli/version.h"
+
+namespace aiaas::cli {
+namespace {
+
+const std::vector<std::string> kGlobalFlags = {"server", "json", "help"};
+
+const std::vector<FlagSpec>& AllFlags() {
+  static const std::vector<FlagSpec> kFlags = {
+      {"server", '\0', true},  {"json", '\0', false},     {"help", 'h', false},
+      {"format", '\0', true},  {"signature", '\0', true}, {"description", '\0', true},
+      {"version", '\0', true}, {"input", '\0', true},     {"delete", '\0', false},
+  };
+  return kFlags;
+}
+
+CommandSpec ServeCommand() {
+  CommandSpec spec;
+  spec.path = {"serve"};
+  spec.synopsis = "[aiaas-server flags...]";
+  spec.summary = "start the server (runs aiaas-server from the same directory)";
+  spec.details =
+      "Every argument after 'serve' is passed unchanged to aiaas-server, which must sit in the\n"
+      "same directory as this aiaas binary. By default it stores data under ./aiaas-data and\n"
+      "listens on 127.0.0.1:8080. 'aiaas serve --help' lists the server's own flags.";
+  return spec;  // no run: RunCli execs the server before parsing anything
+}
+
+std::vector<CommandSpec> AllCommands() {
+  std::vector<CommandSpec> commands = {ServeCommand(), VersionCommand()};
+  for (CommandSpec& spec : ModelsCommands()) commands.push_back(std::move(spec));
+  commands.push_back(PredictCommand());
+  return commands;
+}
+
+std::string Words(const std::vector<std::string>& path) { return absl::StrJoin(path, " "); }
+
+std::string Usage(const CommandSpec& spec) {
+  return absl::StrCat("usage: aiaas ", Words(spec.path), spec.synopsis.empty() ? "" : " ",
+                      spec.synopsis);
+}
+
+// Lines "  models push NAME FILE   upload ..." for every command whose path starts with
+// `group` (all commands if it is empty), summaries aligned.
+std::string CommandList(const std::vector<CommandSpec>& commands, const std::string& group) {
+  std::vector<std::pair<std::string, std::string>> lines;
+  size_t width = 0;
+  for (const CommandSpec& spec : commands) {
+    if (!group.empty() && spec.path.front() != group) continue;
+    std::string left = Words(spec.path);
+    for (const std::string& operand : spec.operands) absl::StrAppend(&left, " ", operand);
+    width = std::max(width, left.size());
+    lines.emplace_back(std::move(left), spec.summary);
+  }
+  std::string out;
+  for (const auto& [left, summary] : lines) {
+    absl::StrAppend(&out, "  ", left, std::string(width - left.size() + 3, ' '), summary, "\n");
+  }
+  return out;
+}
+
+constexpr char kGlobalFlagsHelp[] =
+    "global flags (allowed anywhere on the line):\n"
+    "  --server URL   the aiaas server (default http://127.0.0.1:8080, or $AIAAS_SERVER)\n"
+    "  --json         print the server's JSON, pretty-printed, for scripts\n"
+    "  -h, --help     show help for any command\n";
+
+std::string TopHelp(const std::vector<CommandSpec>& commands) {
+  return absl::StrCat("aiaas ", kClientVersion, " - AI models as a service\n\n",
+                      "usage: aiaas <command> [arguments] [--server URL] [--json]\n\n",
+                      "commands:\n", CommandList(commands, ""), "\n", kGlobalFlagsHelp,
+                      "\nRun 'aiaas <command> --help' for more about a command.\n");
+}
+
+std::string GroupHelp(const std::vector<CommandSpec>& commands, const std::string& group) {
+  return absl::StrCat("usage: aiaas ", group, " <command> [arguments]\n\ncommands:\n",
+                      CommandList(commands, group), "\n", kGlobalFlagsHelp);
+}
+
+std::string CommandHelp(const CommandSpec& spec) {
+  std::string help = absl::StrCat(Usage(spec), "\n\n", spec.summary, "\n");
+  if (!spec.details.empty()) absl::StrAppend(&help, "\n", spec.details, "\n");
+  absl::StrAppend(&help, "\n", kGlobalFlagsHelp);
+  return help;
+}
+
+int UsageError(const CliEnvironment& env, absl::string_view message, absl::string_view usage,
+               absl::string_view help_command) {
+  env.err << "error: " << message << "\n"
+          << usage << "\n"
+          << "Run '" << help_command << " --help' for details.\n";
+  return kExitUsage;
+}
+
+int CommandUsageError(const CliEnvironment& env, const CommandSpec& spec,
+                      absl::string_view message) {
+  return UsageError(env, message, Usage(spec), absl::StrCat("aiaas ", Words(spec.path)));
+}
+
+// Index of "serve" if it is the command word, i.e. only global flags come before it.
+std::optional<size_t> FindServeWord(const std::vector<std::string>& args) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "serve") return i;
+    if (args[i] == "--server") {
+      ++i;
+    } else if (args[i].size() < 2 || args[i][0] != '-') {
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+int RunServe(const std::vector<std::string>& args, size_t serve_index, const CliEnvironment& env) {
+  const CommandSpec spec = ServeCommand();
+  std::vector<std::string> before(args.begin(), args.begin() + serve_index);
+  if (std::count(before.begin(), before.end(), "--help") +
+          std::count(before.begin(), before.end(), "-h") >
+      0) {
+    env.out << CommandHelp(spec);
+    return kExitOk;
+  }
+  if (!before.empty()) {
+    return CommandUsageError(env, spec,
+                             absl::StrCat("'", before.front(),
+                                          "' before 'serve' is not used; "
+                                          "aiaas-server flags go after 'serve'"));
+  }
+  return env.exec_server(std::vector<std::string>(args.begin() + serve_index + 1, args.end()));
+}
+
+// The command whose path is the longest prefix of `words`, or nullptr.
+const CommandSpec* FindCommand(const std::vector<CommandSpec>& commands,
+                               const std::vector<std::string>& words) {
+  const CommandSpec* best = nullptr;
+  for (const CommandSpec& spec : commands) {
+    if (spec.path.size() > words.size()) continue;
+    if (!std::equal(spec.path.begin(), spec.path.end(), words.begin())) continue;
+    if (best == nullptr || spec.path.size() > best->path.size()) best = &spec;
+  }
+  return best;
+}
+
+bool IsGroup(const std::vector<CommandSpec>& commands, const std::string& word) {
+  return std::any_of(commands.begin(), commands.end(), [&word](const CommandSpec& spec) {
+    return spec.path.size() > 1 && spec.path.front() == word;
+  });
+}
+
+// Errors about the command line that the spec alone can detect.
+absl::Status CheckAgainstSpec(const CommandSpec& spec, const std::vector<std::string>& operands,
+                              const ParsedArgs& parsed) {
+  for (const auto& [name, value] : parsed.flags) {
+    const bool allowed =
+        std::find(kGlobalFlags.begin(), kGlobalFlags.end(), name) != kGlobalFlags.end() ||
+        std::find(spec.flags.begin(), spec.flags.end(), name) != spec.flags.end();
+    if (!allowed) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("flag --", name, " does not apply to 'aiaas ", Words(spec.path), "'"));
+    }
+  }
+  if (operands.size() < spec.operands.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("missing ", spec.operands[operands.size()]));
+  }
+  if (operands.size() > spec.operands.size() + spec.optional_operands.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unexpected argument '",
+                     operands[spec.operands.size() + spec.optional_operands.size()], "'"));
+  }
+  if (spec.check_usage) return spec.check_usage(operands, parsed);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int RunCli(const std::vector<std::string>& raw_args, const CliEnvironment& env) {
+  // `aiaas --version` is what people type first; treat it as the command.
+  const std::vector<std::string> args = raw_args == std::vector<std::string>{"--version"}
+                                            ? std::vector<std::string>{"version"}
+                                            : raw_args;
+  if (std::optional<size_t> serve = FindServeWord(args); serve.has_value()) {
+    return RunServe(args, *serve, env);
+  }
+  const std::vector<CommandSpec> commands = AllCommands();
+  ParsedArgs parsed;
+  const absl::Status parse_status = ParseArgs(args, AllFlags(), &parsed);
+  const std::vector<std::string>& words = parsed.positionals;
+  const bool help = parsed.Has("help");
+  constexpr char kTopUsage[] = "usage: aiaas <command> [arguments] [--server URL] [--json]";
+
+  if (words.empty()) {
+    if (!parse_status.ok()) return UsageError(env, parse_status.message(), kTopUsage, "aiaas");
+    if (help) {
+      env.out << TopHelp(commands);
+      return kExitOk;
+    }
+    env.err << TopHelp(commands);
+    return kExitUsage;
+  }
+  const CommandSpec* spec = FindCommand(commands, words);
+  if (spec == nullptr) {
+    const std::string& group = words.front();
+    if (!IsGroup(commands, group)) {
+      return UsageError(env, absl::StrCat("unknown command '", group, "'"), kTopUsage, "aiaas");
+    }
+    if (words.size() == 1 && help) {
+      env.out << GroupHelp(commands, group);
+      return kExitOk;
+    }
+    const std::string message = words.size() == 1
+                                    ? absl::StrCat("missing command after '", group, "'")
+                                    : absl::StrCat("unknown command '", group, " ", words[1], "'");
+    return UsageError(env, message, absl::StrCat("usage: aiaas ", group, " <command> [arguments]"),
+                      absl::StrCat("aiaas ", group));
+  }
+  if (!parse_status.ok()) return CommandUsageError(env, *spec, parse_status.message());
+  if (help) {
+    env.out << CommandHelp(*spec);
+    return kExitOk;
+  }
+  if (!spec->run) return CommandUsageError(env, *spec, "'serve' must come first");
+  std::vector<std::string> operands(words.begin() + spec->path.size(), words.end());
+  if (absl::Status usage = CheckAgainstSpec(*spec, operands, parsed); !usage.ok()) {
+    return CommandUsageError(env, *spec, usage.message());
+  }
+  absl::StatusOr<GlobalOptions> global = ResolveGlobalOptions(parsed, env.server_env);
+  if (!global.ok()) return CommandUsageError(env, *spec, global.status().message());
+
+  HttpClientOptions http_options;
+  http_options.base_url = global->server_url;
+  absl::StatusOr<std::unique_ptr<HttpClient>> http = HttpClient::Create(http_options);
+  absl::Status status = http.status();
+  if (status.ok()) {
+    CommandContext context{std::move(operands), parsed, *global, **http, env.in, env.out, env.err,
+                           env.err_is_terminal};
+    status = spec->run(context);
+  }
+  if (!status.ok()) {
+    env.out.flush();
+    env.err << "error: " << status.message() << "\n";
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+}  // namespace aiaas::cli

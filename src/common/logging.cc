@@ -1,0 +1,82 @@
+#include "common/logging.h"
+
+#include <cstdio>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace aiaas {
+namespace {
+
+const char* LevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kInfo:
+      return "INFO";
+    case LogLevel::kWarning:
+      return "WARN";
+    case LogLevel::kError:
+      return "ERROR";
+  }
+  return "INFO";
+}
+
+// Minimal JSON string escaping for log lines (log fields are plain text).
+std::string JsonQuote(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += "\"";
+  return out;
+}
+
+}  // namespace
+
+Logger& Logger::Get() {
+  static Logger logger;
+  return logger;
+}
+
+void Logger::Log(LogLevel level, std::string_view message, const LogFields& fields) {
+  std::string time = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
+  std::string line;
+  if (format_ == LogFormat::kJson) {
+    line = absl::StrCat("{\"time\":\"", time, "\",\"level\":\"", LevelName(level),
+                        "\",\"msg\":", JsonQuote(message));
+    for (const auto& [key, value] : fields) {
+      absl::StrAppend(&line, ",", JsonQuote(key), ":", JsonQuote(value));
+    }
+    line += "}\n";
+  } else {
+    line = absl::StrCat(time, " ", LevelName(level), " ", std::string(message));
+    for (const auto& [key, value] : fields) absl::StrAppend(&line, " ", key, "=", value);
+    line += "\n";
+  }
+  // One fwrite per line: stdio locks the stream, so lines never interleave.
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+}  // namespace aiaas

@@ -1,0 +1,103 @@
+#include "server/http_errors.h"
+
+#include <cstdio>
+#include <string>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/numbers.h"
+
+namespace aiaas::server {
+
+namespace {
+constexpr char kHttpStatusPayload[] = "aiaas/http-status";
+}  // namespace
+
+absl::Status WithHttpStatus(absl::Status status, int http_status) {
+  status.SetPayload(kHttpStatusPayload, absl::Cord(std::to_string(http_status)));
+  return status;
+}
+
+int HttpStatusFor(const absl::Status& status) {
+  if (auto payload = status.GetPayload(kHttpStatusPayload)) {
+    int code = 0;
+    if (absl::SimpleAtoi(std::string(*payload), &code) && code >= 400 && code < 600) return code;
+  }
+  switch (status.code()) {
+    case absl::StatusCode::kOk:
+      return 200;
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kOutOfRange:
+      return 400;
+    case absl::StatusCode::kUnauthenticated:
+      return 401;
+    case absl::StatusCode::kPermissionDenied:
+      return 403;
+    case absl::StatusCode::kNotFound:
+      return 404;
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kAborted:
+      return 409;
+    case absl::StatusCode::kResourceExhausted:
+      return 413;
+    case absl::StatusCode::kUnimplemented:
+      return 501;
+    case absl::StatusCode::kUnavailable:
+      return 503;
+    case absl::StatusCode::kDeadlineExceeded:
+      return 504;
+    default:
+      return 500;
+  }
+}
+
+std::string JsonString(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '"';
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        // Control bytes and non-ASCII bytes are escaped, so the result is valid
+        // JSON even when a message quotes invalid UTF-8 from a request.
+        if (c < 0x20 || c >= 0x80) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+HttpResponse ErrorResponse(int status, std::string_view message) {
+  HttpResponse response;
+  response.status = status;
+  response.body = "{\"error\":" + JsonString(message) + "}";
+  return response;
+}
+
+HttpResponse ErrorResponse(const absl::Status& status) {
+  std::string_view message(status.message().data(), status.message().size());
+  return ErrorResponse(HttpStatusFor(status), message);
+}
+
+}  // namespace aiaas::server

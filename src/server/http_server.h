@@ -1,0 +1,54 @@
+#ifndef AIAAS_SERVER_HTTP_SERVER_H_
+#define AIAAS_SERVER_HTTP_SERVER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/router.h"
+
+namespace aiaas::server {
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0 picks a free port (see HttpServer::port())
+  int io_threads = 2;
+  // Threads that run handlers (model loading and inference block them).
+  int worker_threads = 2;
+  int64_t max_body_bytes = 64LL << 20;    // buffered requests (inference, management)
+  int64_t max_upload_bytes = 8LL << 30;   // streamed requests (artifact uploads)
+  int64_t max_header_bytes = 16LL << 10;
+  int64_t idle_timeout_s = 60;            // a read or write making no progress
+};
+
+// Asynchronous HTTP/1.1 server on Boost.Beast: I/O threads parse requests and
+// write responses; handlers run on a separate worker pool so a slow model
+// never stalls the network loop. Streamed routes receive their body chunk by
+// chunk (never held whole in memory).
+//
+// Lifecycle: Create() binds; Start() serves; BeginDrain() makes every new
+// request except health checks a 503 while in-flight ones finish;
+// WaitIdle() waits for them; Stop() (or destruction) closes everything.
+// Thread-safety: lifecycle methods from one controlling thread.
+class HttpServer {
+ public:
+  // Binds host:port. InvalidArgument for a bad address, Unavailable if the
+  // port is taken. `router` is borrowed and must outlive the server.
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Create(const HttpServerOptions& options,
+                                                            const Router* router);
+  virtual ~HttpServer() = default;
+
+  // The bound port.
+  virtual int port() const = 0;
+  virtual void Start() = 0;
+  virtual void BeginDrain() = 0;
+  // True when no request is in flight within `timeout`.
+  virtual bool WaitIdle(absl::Duration timeout) = 0;
+  virtual void Stop() = 0;
+};
+
+}  // namespace aiaas::server
+
+#endif  // AIAAS_SERVER_HTTP_SERVER_H_

@@ -1,0 +1,143 @@
+#include "server/version_upload.h"
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/model_name.h"
+#include "common/status_macros.h"
+#include "server/http_errors.h"
+#include "server/kserve_json_codec.h"
+#include "server/management_json.h"
+#include "server/multipart_parser.h"
+#include "server/request_context.h"
+
+namespace aiaas::server {
+namespace {
+
+constexpr size_t kMaxTextPartBytes = 1 << 20;
+
+class VersionUpload final : public BodyConsumer {
+ public:
+  VersionUpload(std::string tenant, std::string model, std::string boundary,
+                services::ModelRegistry* registry, int64_t max_upload_bytes)
+      : tenant_(std::move(tenant)),
+        model_(std::move(model)),
+        registry_(registry),
+        max_upload_bytes_(max_upload_bytes),
+        parser_(std::move(boundary),
+                MultipartParser::Callbacks{
+                    [this](const PartHeaders& headers) { return BeginPart(headers); },
+                    [this](std::string_view data) { return PartData(data); },
+                    [this]() { return EndPart(); }}) {}
+
+  absl::Status Consume(std::string_view chunk) override { return parser_.Feed(chunk); }
+
+  HttpResponse Finish() override {
+    auto version = CreateVersion();
+    if (!version.ok()) return ErrorResponse(version.status());
+    HttpResponse response;
+    response.status = 201;
+    response.body = VersionJson(*version);
+    response.headers.emplace_back(
+        "Location", absl::StrCat("/api/v1/models/", model_, "/versions/", version->version));
+    return response;
+  }
+
+ private:
+  absl::Status BeginPart(const PartHeaders& headers) {
+    current_ = headers.name;
+    if (current_ == "file") {
+      if (upload_ || file_done_) {
+        return absl::InvalidArgumentError("the form has more than one 'file' part");
+      }
+      AIAAS_ASSIGN_OR_RETURN(upload_, registry_->StartUpload(max_upload_bytes_));
+      return absl::OkStatus();
+    }
+    if (current_ != "format" && current_ != "signature" && current_ != "description") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown form field '", current_.substr(0, 64),
+                       "'; expected file, format, signature, description"));
+    }
+    if (texts_.count(current_) > 0) {
+      return absl::InvalidArgumentError(absl::StrCat("form field '", current_, "' is repeated"));
+    }
+    texts_[current_];
+    return absl::OkStatus();
+  }
+
+  absl::Status PartData(std::string_view data) {
+    if (current_ == "file") return upload_->Write(data);
+    std::string& text = texts_[current_];
+    if (text.size() + data.size() > kMaxTextPartBytes) {
+      return absl::InvalidArgumentError(absl::StrCat("form field '", current_,
+                                                     "' is longer than ", kMaxTextPartBytes,
+                                                     " bytes"));
+    }
+    text.append(data.data(), data.size());
+    return absl::OkStatus();
+  }
+
+  absl::Status EndPart() {
+    if (current_ == "file") file_done_ = true;
+    current_.clear();
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<storage::VersionRecord> CreateVersion() {
+    AIAAS_RETURN_IF_ERROR(parser_.Finish());
+    if (!upload_) {
+      return absl::InvalidArgumentError("the form has no 'file' part with the model artifact");
+    }
+    auto format = texts_.find("format");
+    if (format == texts_.end() || format->second.empty()) {
+      return absl::InvalidArgumentError(
+          "the form has no 'format' field; set it to 'torchscript'");
+    }
+    services::PushRequest push;
+    push.tenant = tenant_;
+    push.model = model_;
+    push.format = format->second;
+    if (auto it = texts_.find("description"); it != texts_.end()) push.description = it->second;
+    if (auto it = texts_.find("signature"); it != texts_.end() && !it->second.empty()) {
+      auto signature = DecodeSignatureJson(it->second);
+      if (!signature.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("invalid 'signature' field: ", std::string(signature.status().message())));
+      }
+      push.signature = *std::move(signature);
+    }
+    return registry_->PushVersion(push, std::move(upload_));
+  }
+
+  const std::string tenant_;
+  const std::string model_;
+  services::ModelRegistry* const registry_;
+  const int64_t max_upload_bytes_;
+  MultipartParser parser_;
+  std::string current_;
+  std::map<std::string, std::string> texts_;
+  std::unique_ptr<services::ArtifactUpload> upload_;
+  bool file_done_ = false;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<BodyConsumer>> StartVersionUpload(
+    const HttpRequest& request, services::ModelRegistry* registry, int64_t max_upload_bytes) {
+  const std::string& model = request.path_params.at("name");
+  AIAAS_RETURN_IF_ERROR(ValidateModelName(model));
+  auto content_type = request.Header("content-type");
+  if (!content_type.has_value()) {
+    return WithHttpStatus(
+        absl::InvalidArgumentError("an upload must be multipart/form-data (no Content-Type)"),
+        415);
+  }
+  auto boundary = MultipartParser::BoundaryFromContentType(*content_type);
+  if (!boundary.ok()) return WithHttpStatus(boundary.status(), 415);
+  return std::make_unique<VersionUpload>(TenantFor(request), model, *std::move(boundary),
+                                         registry, max_upload_bytes);
+}
+
+}  // namespace aiaas::server

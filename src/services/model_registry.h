@@ -1,0 +1,124 @@
+#ifndef AIAAS_SERVICES_MODEL_REGISTRY_H_
+#define AIAAS_SERVICES_MODEL_REGISTRY_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "common/tensor.h"
+#include "runtime/runtime.h"
+#include "services/artifact_upload.h"
+#include "storage/artifact_store.h"
+#include "storage/metadata_store.h"
+
+namespace aiaas::services {
+
+// A model with what callers usually want next to it.
+struct ModelView {
+  storage::ModelRecord model;
+  std::optional<int64_t> latest_version;
+  std::vector<storage::AliasRecord> aliases;
+};
+
+// What a frontend knows about a version being pushed (the bytes travel
+// separately, in an ArtifactUpload).
+struct PushRequest {
+  std::string tenant;
+  std::string model;
+  std::string format;
+  std::string description;
+  std::optional<Signature> signature;
+};
+
+// Models, versions and aliases of every tenant: validates names, keeps blobs
+// and rows consistent (a row is committed only after its blob is in place and
+// the artifact loaded), and resolves version references.
+//
+// Version references (`ref`) are a version number ("3"), an alias name
+// ("production"), or empty for the default: the `production` alias if set,
+// else the newest version.
+//
+// Thread-safety: all methods may be called concurrently. The stores and the
+// runtime registry are borrowed and must outlive the registry.
+// Error codes: InvalidArgument (bad name, format, signature or artifact),
+// NotFound (unknown model, version or alias), AlreadyExists (model exists).
+class ModelRegistry {
+ public:
+  ModelRegistry(storage::MetadataStore* metadata, storage::ArtifactStore* artifacts,
+                const runtime::RuntimeRegistry* runtimes)
+      : metadata_(metadata), artifacts_(artifacts), runtimes_(runtimes) {}
+
+  [[nodiscard]] absl::StatusOr<ModelView> CreateModel(const std::string& tenant,
+                                                      const std::string& name,
+                                                      const std::string& description,
+                                                      const std::map<std::string, std::string>& labels);
+  [[nodiscard]] absl::StatusOr<ModelView> GetModel(const std::string& tenant,
+                                                   const std::string& name);
+  [[nodiscard]] absl::StatusOr<storage::Page<ModelView>> ListModels(const std::string& tenant,
+                                                                    int page_size,
+                                                                    const std::string& page_token);
+  [[nodiscard]] absl::StatusOr<ModelView> UpdateModel(const std::string& tenant,
+                                                      const std::string& name,
+                                                      const storage::ModelUpdate& update);
+  // Deletes the model, its versions and aliases, and blobs no longer referenced.
+  [[nodiscard]] absl::Status DeleteModel(const std::string& tenant, const std::string& name);
+
+  // Starts streaming an artifact of at most `max_size_bytes`.
+  [[nodiscard]] absl::StatusOr<std::unique_ptr<ArtifactUpload>> StartUpload(
+      int64_t max_size_bytes);
+
+  // Commits the uploaded blob, loads it with the format's runtime to validate
+  // it (and derive the signature when none is declared), then creates the next
+  // version, creating the model if needed. On any failure nothing is left
+  // behind. May take as long as loading the model.
+  [[nodiscard]] absl::StatusOr<storage::VersionRecord> PushVersion(
+      const PushRequest& request, std::unique_ptr<ArtifactUpload> upload);
+
+  [[nodiscard]] absl::StatusOr<storage::VersionRecord> GetVersion(const std::string& tenant,
+                                                                  const std::string& model,
+                                                                  const std::string& ref);
+  [[nodiscard]] absl::StatusOr<std::vector<storage::VersionRecord>> ListVersions(
+      const std::string& tenant, const std::string& model);
+  // Deletes one version (and aliases pointing at it); returns what was deleted.
+  [[nodiscard]] absl::StatusOr<storage::VersionRecord> DeleteVersion(const std::string& tenant,
+                                                                     const std::string& model,
+                                                                     const std::string& ref);
+
+  [[nodiscard]] absl::StatusOr<storage::AliasRecord> SetAlias(const std::string& tenant,
+                                                              const std::string& model,
+                                                              const std::string& alias,
+                                                              int64_t version);
+  [[nodiscard]] absl::Status DeleteAlias(const std::string& tenant, const std::string& model,
+                                         const std::string& alias);
+  [[nodiscard]] absl::StatusOr<std::vector<storage::AliasRecord>> ListAliases(
+      const std::string& tenant, const std::string& model);
+
+  // Local path of a version's artifact, for download or loading.
+  [[nodiscard]] absl::StatusOr<std::string> ArtifactPath(const storage::VersionRecord& version);
+
+  // Re-hashes a version's artifact; DataLoss if it was corrupted on disk.
+  [[nodiscard]] absl::Status VerifyArtifact(const storage::VersionRecord& version);
+
+ private:
+  absl::StatusOr<ModelView> ToView(storage::ModelRecord model);
+  // Removes `digest` when no version references it any more.
+  void CollectBlob(const std::string& digest) ABSL_EXCLUSIVE_LOCKS_REQUIRED(blob_mu_);
+
+  storage::MetadataStore* const metadata_;
+  storage::ArtifactStore* const artifacts_;
+  const runtime::RuntimeRegistry* const runtimes_;
+
+  // Serializes "blob exists -> insert row" against "no rows -> remove blob" so
+  // a concurrent push of identical bytes never ends with a row and no blob.
+  absl::Mutex blob_mu_;
+};
+
+}  // namespace aiaas::services
+
+#endif  // AIAAS_SERVICES_MODEL_REGISTRY_H_

@@ -1,0 +1,116 @@
+#ifndef AIAAS_STORAGE_SQLITE_METADATA_STORE_H_
+#define AIAAS_STORAGE_SQLITE_METADATA_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "storage/metadata_store.h"
+
+namespace aiaas::storage {
+
+namespace sqlite {
+class Connection;
+}  // namespace sqlite
+
+struct SqliteMetadataStoreOptions {
+  // Current time in Unix milliseconds; unset means the system clock.
+  // Tests inject a fake to get deterministic timestamps.
+  std::function<int64_t()> now_ms;
+  // How long a write waits for another process holding the database lock
+  // before failing with Unavailable.
+  int busy_timeout_ms = 5000;
+};
+
+// MetadataStore in one SQLite file (WAL journal, synchronous=FULL, foreign
+// keys enforced), the default for a single `aiaas serve`.
+//
+// Open() applies the versioned schema migrations (see sqlite_schema.h). Writes
+// run in IMMEDIATE transactions, so a version number is read from and bumped
+// on the model row in the same transaction that inserts the version: numbers
+// are unique and never reused, also with several processes on one file.
+//
+// Tenants: rows of the `tenants` table; migration 1 seeds "default". This
+// class never creates tenants: CreateModel for an unknown tenant is NotFound
+// ("tenant 'x' not found"); reads in an unknown tenant find nothing (NotFound,
+// or an empty ListModels page). Whoever introduces tenant management adds the
+// method to MetadataStore.
+//
+// Names are stored as given (byte-wise, case-sensitive); validating them
+// (ValidateModelName, ValidateAliasName) is the caller's job. The same holds
+// for digests and formats.
+//
+// Error codes beyond those of MetadataStore: Unavailable when the database
+// stays locked by another process for busy_timeout_ms (retry later),
+// ResourceExhausted when the disk is full, InvalidArgument for a page_size
+// outside [1, 1000].
+//
+// Thread-safety: all methods may be called concurrently; they are serialized
+// on one connection.
+class SqliteMetadataStore final : public MetadataStore {
+ public:
+  // Opens or creates the database at `path` (":memory:" for a private
+  // in-memory database) and migrates its schema. FailedPrecondition if the
+  // file was written by a newer schema version; Internal if it cannot be
+  // opened or put in WAL mode.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<SqliteMetadataStore>> Open(
+      const std::string& path);
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<SqliteMetadataStore>> Open(
+      const std::string& path, SqliteMetadataStoreOptions options);
+
+  SqliteMetadataStore(const SqliteMetadataStore&) = delete;
+  SqliteMetadataStore& operator=(const SqliteMetadataStore&) = delete;
+  ~SqliteMetadataStore() override;
+
+  absl::StatusOr<ModelRecord> CreateModel(const ModelRecord& model) override;
+  absl::StatusOr<ModelRecord> GetModel(const std::string& tenant, const std::string& name) override;
+  absl::StatusOr<Page<ModelRecord>> ListModels(const std::string& tenant, int page_size,
+                                               const std::string& page_token) override;
+  // Replaces the description and/or the whole label set; bumps updated_at_ms.
+  absl::StatusOr<ModelRecord> UpdateModel(const std::string& tenant, const std::string& name,
+                                          const ModelUpdate& update) override;
+  // The returned digests are distinct and sorted.
+  absl::StatusOr<std::vector<std::string>> DeleteModel(const std::string& tenant,
+                                                       const std::string& name) override;
+
+  // Does not change the model's updated_at_ms (that tracks the model's own fields).
+  absl::StatusOr<VersionRecord> CreateVersion(const VersionRecord& version) override;
+  absl::StatusOr<VersionRecord> GetVersion(const std::string& tenant, const std::string& model,
+                                           int64_t version) override;
+  absl::StatusOr<VersionRecord> GetLatestVersion(const std::string& tenant,
+                                                 const std::string& model) override;
+  absl::StatusOr<std::vector<VersionRecord>> ListVersions(const std::string& tenant,
+                                                          const std::string& model) override;
+  absl::StatusOr<std::string> DeleteVersion(const std::string& tenant, const std::string& model,
+                                            int64_t version) override;
+
+  absl::Status SetAlias(const std::string& tenant, const std::string& model,
+                        const std::string& alias, int64_t version) override;
+  absl::Status DeleteAlias(const std::string& tenant, const std::string& model,
+                           const std::string& alias) override;
+  // NotFound if the model does not exist.
+  absl::StatusOr<std::vector<AliasRecord>> ListAliases(const std::string& tenant,
+                                                       const std::string& model) override;
+  absl::StatusOr<int64_t> ResolveAlias(const std::string& tenant, const std::string& model,
+                                       const std::string& alias) override;
+
+  absl::StatusOr<int64_t> CountDigestReferences(const std::string& digest) override;
+
+ private:
+  SqliteMetadataStore(std::unique_ptr<sqlite::Connection> db, std::function<int64_t()> now_ms);
+
+  const std::function<int64_t()> now_ms_;
+
+  absl::Mutex mu_;
+  const std::unique_ptr<sqlite::Connection> db_ ABSL_PT_GUARDED_BY(mu_);
+};
+
+}  // namespace aiaas::storage
+
+#endif  // AIAAS_STORAGE_SQLITE_METADATA_STORE_H_

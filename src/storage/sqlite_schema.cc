@@ -1,0 +1,128 @@
+#include "storage/sqlite_schema.h"
+
+#include <array>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace aiaas::storage::sqlite {
+namespace {
+
+struct Migration {
+  int64_t version;
+  const char* sql;
+};
+
+// Ordered, append-only. Every row belonging to a tenant carries it directly
+// (models.tenant_id) or through its model (labels, versions, tensors, aliases),
+// and all of those cascade when their model is deleted.
+constexpr std::array<Migration, 1> kMigrations = {{
+    {1, R"sql(
+CREATE TABLE tenants (
+  id            INTEGER PRIMARY KEY,
+  name          TEXT NOT NULL UNIQUE,
+  created_at_ms INTEGER NOT NULL
+);
+INSERT INTO tenants(name, created_at_ms)
+  VALUES ('default', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
+
+CREATE TABLE models (
+  id            INTEGER PRIMARY KEY,
+  tenant_id     INTEGER NOT NULL REFERENCES tenants(id) ON DELETE RESTRICT,
+  name          TEXT NOT NULL,
+  description   TEXT NOT NULL DEFAULT '',
+  created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL,
+  -- The number the next version gets: max ever assigned + 1, never reused.
+  next_version  INTEGER NOT NULL DEFAULT 1 CHECK (next_version >= 1),
+  UNIQUE (tenant_id, name)
+);
+
+CREATE TABLE model_labels (
+  model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+  key      TEXT NOT NULL,
+  value    TEXT NOT NULL,
+  PRIMARY KEY (model_id, key)
+) WITHOUT ROWID;
+
+CREATE TABLE versions (
+  id            INTEGER PRIMARY KEY,
+  model_id      INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+  version       INTEGER NOT NULL CHECK (version >= 1),
+  format        TEXT NOT NULL,
+  digest        TEXT NOT NULL,
+  size_bytes    INTEGER NOT NULL CHECK (size_bytes >= 0),
+  description   TEXT NOT NULL DEFAULT '',
+  created_at_ms INTEGER NOT NULL,
+  UNIQUE (model_id, version)
+);
+CREATE INDEX versions_by_digest ON versions(digest);
+
+-- dtype NULL: any type. shape NULL: any rank; '' is a scalar; '1,-1,784'
+-- lists the dims with -1 for a dynamic one.
+CREATE TABLE version_tensors (
+  version_id INTEGER NOT NULL REFERENCES versions(id) ON DELETE CASCADE,
+  io         TEXT NOT NULL CHECK (io IN ('input', 'output')),
+  position   INTEGER NOT NULL CHECK (position >= 0),
+  name       TEXT NOT NULL,
+  dtype      TEXT,
+  shape      TEXT,
+  PRIMARY KEY (version_id, io, position)
+) WITHOUT ROWID;
+
+-- The composite foreign key removes an alias together with its version.
+CREATE TABLE aliases (
+  model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+  alias    TEXT NOT NULL,
+  version  INTEGER NOT NULL,
+  PRIMARY KEY (model_id, alias),
+  FOREIGN KEY (model_id, version) REFERENCES versions(model_id, version) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX aliases_by_version ON aliases(model_id, version);
+)sql"},
+}};
+
+constexpr Query kCurrentVersion = {"read schema version",
+                                   "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"};
+constexpr Query kRecordMigration = {
+    "record migration", "INSERT INTO schema_migrations(version, applied_at_ms) VALUES (?, ?)"};
+
+absl::StatusOr<int64_t> CurrentVersion(Connection& conn) {
+  AIAAS_ASSIGN_OR_RETURN(Statement stmt, conn.Prepare(kCurrentVersion));
+  AIAAS_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return absl::InternalError("sqlite: read schema version: no result row");
+  return stmt.ColumnInt(0);
+}
+
+}  // namespace
+
+int64_t LatestSchemaVersion() { return kMigrations.back().version; }
+
+absl::Status MigrateSchema(Connection& conn, int64_t now_ms) {
+  AIAAS_RETURN_IF_ERROR(
+      conn.Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                "  version       INTEGER PRIMARY KEY,"
+                "  applied_at_ms INTEGER NOT NULL)",
+                "create schema_migrations"));
+  for (const Migration& migration : kMigrations) {
+    AIAAS_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn, TxnMode::kImmediate));
+    AIAAS_ASSIGN_OR_RETURN(int64_t current, CurrentVersion(conn));
+    if (current > LatestSchemaVersion()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "metadata database schema version ", current, " is newer than this build supports (",
+          LatestSchemaVersion(), "); run a newer aiaas or restore a backup"));
+    }
+    if (current >= migration.version) continue;  // already applied; txn rolls back
+    AIAAS_RETURN_IF_ERROR(
+        conn.Exec(migration.sql, absl::StrCat("apply schema migration ", migration.version)));
+    {
+      AIAAS_ASSIGN_OR_RETURN(Statement stmt, conn.Prepare(kRecordMigration));
+      AIAAS_RETURN_IF_ERROR(stmt.BindInt(1, migration.version).BindInt(2, now_ms).Run());
+    }
+    AIAAS_RETURN_IF_ERROR(txn.Commit());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace aiaas::storage::sqlite
