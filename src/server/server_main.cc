@@ -13,6 +13,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/logging.h"
@@ -163,8 +165,15 @@ std::vector<std::string> NormalizeFlagNames(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "aiaas-server: serves models over KServe v2 and the aiaas management API.\n"
+      "serves models over KServe v2 and the aiaas management API.\n"
       "Usually started as `aiaas serve [flags]`. Flags may be written with '-' or '_'.");
+  // --help lists this file's flags (Abseil's default matches on the program name).
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view file) {
+    return absl::EndsWith(file, "server_main.cc");
+  };
+  usage.contains_helpshort_flags = usage.contains_help_flags;
+  absl::SetFlagsUsageConfig(usage);
   std::vector<std::string> args = NormalizeFlagNames(argc, argv);
   std::vector<char*> arg_pointers;
   for (auto& arg : args) arg_pointers.push_back(arg.data());
