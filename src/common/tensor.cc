@@ -55,13 +55,18 @@ absl::StatusOr<DataType> ParseDataType(std::string_view name) {
 }
 
 absl::StatusOr<int64_t> ElementCount(const std::vector<int64_t>& shape, int64_t max_elements) {
-  int64_t count = 1;
+  bool has_zero = false;
   for (int64_t dim : shape) {
     if (dim < 0) {
       return absl::InvalidArgumentError(
           absl::StrCat("shape ", ShapeToString(shape), " has a negative dimension"));
     }
-    if (dim != 0 && count > max_elements / dim) {
+    has_zero = has_zero || dim == 0;
+  }
+  if (has_zero) return 0;  // an empty tensor, however large its other dims
+  int64_t count = 1;
+  for (int64_t dim : shape) {
+    if (count > max_elements / dim) {
       return absl::InvalidArgumentError(absl::StrCat("shape ", ShapeToString(shape),
                                                      " has more than ", max_elements,
                                                      " elements"));

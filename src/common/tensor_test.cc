@@ -60,6 +60,7 @@ TEST(ElementCountTest, MultipliesDims) {
   EXPECT_EQ(*ElementCount({2, 3, 4}), 24);
   EXPECT_EQ(*ElementCount({2, 0, 4}), 0);
   EXPECT_EQ(*ElementCount({0, INT64_MAX, INT64_MAX}), 0);
+  EXPECT_EQ(*ElementCount({INT64_MAX, INT64_MAX, 0}), 0);  // a zero anywhere: empty
   EXPECT_EQ(*ElementCount({INT64_MAX}), INT64_MAX);
 }
 

@@ -19,11 +19,10 @@
 namespace aiaas::server {
 namespace {
 
+using json_util::Invalid;
 using json_util::Json;
 using json_util::ShortDump;
 using json_util::TypeName;
-
-using json_util::Invalid;
 
 absl::StatusOr<ParameterValue> DecodeParameterValue(const Json& value, std::string_view context,
                                                     const std::string& key) {
@@ -174,12 +173,23 @@ absl::Status ConvertByType(const Json& data, size_t leaf_depth, DataType dtype,
       return ConvertData<double>(data, leaf_depth, dtype, input, out);
     case DataType::kFp16:
     case DataType::kBf16:
+    case DataType::kBytes:
+      break;  // rejected by CheckJsonCarriesType before any data is read
+  }
+  return Invalid("input '", input, "': ", DataTypeName(dtype), " data is not supported in JSON");
+}
+
+absl::Status CheckJsonCarriesType(DataType dtype, const std::string& input) {
+  switch (dtype) {
+    case DataType::kFp16:
+    case DataType::kBf16:
       return Invalid("input '", input, "': ", DataTypeName(dtype),
                      " data cannot be carried in JSON; use the binary tensor extension");
     case DataType::kBytes:
       return Invalid("input '", input, "': BYTES inputs are not supported yet");
+    default:
+      return absl::OkStatus();
   }
-  return Invalid("input '", input, "': unsupported datatype");
 }
 
 // Checks that `data` holds `count` values laid out flat or nested like `shape`,
@@ -254,6 +264,7 @@ absl::StatusOr<Tensor> DecodeInput(const Json& input, size_t position, const Sig
                      "send 'data' as JSON");
     }
   }
+  AIAAS_RETURN_IF_ERROR(CheckJsonCarriesType(*dtype, name));
   auto data_it = input.find("data");
   if (data_it == input.end()) return Invalid("input '", name, "' has no 'data'");
   AIAAS_ASSIGN_OR_RETURN(size_t leaf_depth, CheckDataLayout(*data_it, shape, *count, name));

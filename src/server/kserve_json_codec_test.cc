@@ -256,6 +256,16 @@ TEST(DecodeInferRequestTest, HalfPrecisionAndBytesCannotBeCarriedInJson) {
               HasSubstr("BF16 data cannot be carried in JSON"));
   EXPECT_THAT(DecodeError(OneInput("BYTES", "[1]", R"(["abc"])")),
               HasSubstr("BYTES inputs are not supported"));
+  // Said before anything about the data itself.
+  EXPECT_THAT(DecodeError(OneInput("FP16", "[3]", "[1.0]")),
+              HasSubstr("FP16 data cannot be carried in JSON"));
+  EXPECT_THAT(DecodeError(R"({"inputs": [{"name": "x", "datatype": "BF16", "shape": [1]}]})"),
+              HasSubstr("BF16 data cannot be carried in JSON"));
+  // A signature that declares FP16 still gets the same answer, not a type mismatch.
+  Signature fp16;
+  fp16.inputs.push_back({"x", DataType::kFp16, std::nullopt});
+  EXPECT_THAT(DecodeError(OneInput("FP16", "[1]", "[1.0]"), fp16),
+              HasSubstr("FP16 data cannot be carried in JSON"));
 }
 
 // --- Structure errors ----------------------------------------------------------

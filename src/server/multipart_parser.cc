@@ -265,7 +265,7 @@ absl::Status MultipartParser::EmitData(std::string_view data) {
 absl::Status MultipartParser::ScanForDelimiter(std::string_view& input) {
   auto on_delimiter = [this] {
     state_ = State::kAfterDelimiter;
-    after_delimiter_step_ = 0;
+    delimiter_tail_ = DelimiterTail::kStart;
     padding_bytes_ = 0;
   };
   // First settle a partial delimiter carried over from the previous chunk.
@@ -315,34 +315,33 @@ absl::Status MultipartParser::ScanForDelimiter(std::string_view& input) {
 }
 
 absl::Status MultipartParser::StepAfterDelimiter(std::string_view& input) {
-  // Steps: 0 = right after the boundary, 1 = saw "-", 2 = in padding, 3 = saw CR.
+  constexpr std::string_view kMalformed =
+      "malformed multipart body: a boundary must be followed by CRLF or \"--\"";
   while (!input.empty()) {
     const char c = input.front();
     input.remove_prefix(1);
-    switch (after_delimiter_step_) {
-      case 0:
-      case 2:
-        if (after_delimiter_step_ == 0 && c == '-') {
-          after_delimiter_step_ = 1;
+    switch (delimiter_tail_) {
+      case DelimiterTail::kStart:
+      case DelimiterTail::kPadding:
+        if (delimiter_tail_ == DelimiterTail::kStart && c == '-') {
+          delimiter_tail_ = DelimiterTail::kDash;
         } else if (IsWhitespace(c)) {
-          after_delimiter_step_ = 2;
+          delimiter_tail_ = DelimiterTail::kPadding;
           if (++padding_bytes_ > kMaxTransportPaddingBytes) {
             return Invalid("malformed multipart body: too much padding after a boundary");
           }
         } else if (c == '\r') {
-          after_delimiter_step_ = 3;
+          delimiter_tail_ = DelimiterTail::kCr;
         } else {
-          return Invalid("malformed multipart body: a boundary must be followed by CRLF or \"--\"");
+          return Invalid(kMalformed);
         }
         break;
-      case 1:
-        if (c != '-') {
-          return Invalid("malformed multipart body: a boundary must be followed by CRLF or \"--\"");
-        }
+      case DelimiterTail::kDash:
+        if (c != '-') return Invalid(kMalformed);
         if (in_part_) AIAAS_RETURN_IF_ERROR(EndPart());
         state_ = State::kEpilogue;
         return absl::OkStatus();
-      case 3:
+      case DelimiterTail::kCr:
         if (c != '\n') {
           return Invalid("malformed multipart body: CR without LF after a boundary");
         }

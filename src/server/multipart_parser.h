@@ -89,6 +89,14 @@ class MultipartParser {
     kEpilogue,        // after the closing delimiter; everything is ignored
   };
 
+  // Progress through the rest of a delimiter line, in kAfterDelimiter.
+  enum class DelimiterTail {
+    kStart,    // right after "--boundary"
+    kDash,     // saw "-": a second one closes the body
+    kPadding,  // saw spaces/tabs (transport padding)
+    kCr,       // saw CR: LF starts the next part's headers
+  };
+
   // Each step consumes a prefix of `input` and advances it.
   absl::Status ScanForDelimiter(std::string_view& input);
   absl::Status StepAfterDelimiter(std::string_view& input);
@@ -107,11 +115,11 @@ class MultipartParser {
   // Bytes at the end of the last chunk that match a prefix of `delimiter_`.
   // Starts as "\r\n" so a body that begins with "--boundary" matches too.
   std::string held_;
-  std::string header_block_;      // kHeaders: bytes of the current header block
-  int after_delimiter_step_ = 0;  // kAfterDelimiter: progress through the delimiter line
-  int64_t padding_bytes_ = 0;     // kAfterDelimiter: spaces/tabs seen so far
-  int parts_ = 0;                 // parts begun
-  bool in_part_ = false;          // on_part_begin called, on_part_end not yet
+  std::string header_block_;  // kHeaders: bytes of the current header block
+  DelimiterTail delimiter_tail_ = DelimiterTail::kStart;  // kAfterDelimiter only
+  int64_t padding_bytes_ = 0;  // kAfterDelimiter: spaces/tabs seen so far
+  int parts_ = 0;              // parts begun
+  bool in_part_ = false;       // on_part_begin called, on_part_end not yet
   bool finished_ = false;
 };
 

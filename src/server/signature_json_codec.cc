@@ -12,11 +12,10 @@
 namespace aiaas::server {
 namespace {
 
+using json_util::Invalid;
 using json_util::Json;
 using json_util::ShortDump;
 using json_util::TypeName;
-
-using json_util::Invalid;
 
 absl::StatusOr<TensorSpec> DecodeTensorSpec(const Json& value, std::string_view list,
                                             size_t position) {

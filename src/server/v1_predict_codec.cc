@@ -13,11 +13,10 @@
 namespace aiaas::server {
 namespace {
 
+using json_util::Invalid;
 using json_util::Json;
 using json_util::ShortDump;
 using json_util::TypeName;
-
-using json_util::Invalid;
 
 // The shape of one instance, read along its first entries; the other instances
 // (and the other entries of this one) are checked against it afterwards.
