@@ -42,8 +42,8 @@ std::optional<std::string> ParsedArgs::Value(absl::string_view name) const {
 absl::Status ParseArgs(const std::vector<std::string>& args, const std::vector<FlagSpec>& flags,
                        ParsedArgs* parsed) {
   absl::Status first_error;
-  auto note_error = [&first_error](std::string message) {
-    if (first_error.ok()) first_error = absl::InvalidArgumentError(std::move(message));
+  auto note_error = [&first_error](absl::string_view message) {
+    if (first_error.ok()) first_error = absl::InvalidArgumentError(message);
   };
   bool only_positionals = false;
   for (size_t i = 0; i < args.size(); ++i) {

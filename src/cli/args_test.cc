@@ -91,7 +91,7 @@ TEST(ParseArgsTest, SwitchTakesNoValue) {
   EXPECT_EQ(ParseError({"--json=yes"}, &parsed).message(), "flag --json takes no value");
 }
 
-GlobalOptions Resolve(const std::vector<std::string>& args, std::optional<std::string> env) {
+GlobalOptions Resolve(const std::vector<std::string>& args, const std::optional<std::string>& env) {
   absl::StatusOr<GlobalOptions> options = ResolveGlobalOptions(ParseOk(args), env);
   EXPECT_TRUE(options.ok()) << options.status();
   return options.value_or(GlobalOptions{});

@@ -1,6 +1,7 @@
 #include "cli/cli.h"
 
 #include <algorithm>
+#include <array>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -11,7 +12,7 @@
 namespace aiaas::cli {
 namespace {
 
-const std::vector<std::string> kGlobalFlags = {"server", "json", "help"};
+constexpr std::array<absl::string_view, 3> kGlobalFlags = {"server", "json", "help"};
 
 const std::vector<FlagSpec>& AllFlags() {
   static const std::vector<FlagSpec> kFlags = {
@@ -77,6 +78,8 @@ std::string TopHelp(const std::vector<CommandSpec>& commands) {
   return absl::StrCat("aiaas ", kClientVersion, " - AI models as a service\n\n",
                       "usage: aiaas <command> [arguments] [--server URL] [--json]\n\n",
                       "commands:\n", CommandList(commands, ""), "\n", kGlobalFlagsHelp,
+                      "\nexit status: 0 success, 1 the request failed (\"error: ...\" on stderr), "
+                      "2 usage error\n",
                       "\nRun 'aiaas <command> --help' for more about a command.\n");
 }
 
@@ -88,7 +91,8 @@ std::string GroupHelp(const std::vector<CommandSpec>& commands, const std::strin
 std::string CommandHelp(const CommandSpec& spec) {
   std::string help = absl::StrCat(Usage(spec), "\n\n", spec.summary, "\n");
   if (!spec.details.empty()) absl::StrAppend(&help, "\n", spec.details, "\n");
-  absl::StrAppend(&help, "\n", kGlobalFlagsHelp);
+  // Commands without a run function (serve) pass all their arguments on: no global flags.
+  if (spec.run) absl::StrAppend(&help, "\n", kGlobalFlagsHelp);
   return help;
 }
 
@@ -120,20 +124,19 @@ std::optional<size_t> FindServeWord(const std::vector<std::string>& args) {
 
 int RunServe(const std::vector<std::string>& args, size_t serve_index, const CliEnvironment& env) {
   const CommandSpec spec = ServeCommand();
-  std::vector<std::string> before(args.begin(), args.begin() + serve_index);
-  if (std::count(before.begin(), before.end(), "--help") +
-          std::count(before.begin(), before.end(), "-h") >
-      0) {
+  const auto serve = args.begin() + static_cast<std::ptrdiff_t>(serve_index);
+  if (std::any_of(args.begin(), serve,
+                  [](const std::string& arg) { return arg == "--help" || arg == "-h"; })) {
     env.out << CommandHelp(spec);
     return kExitOk;
   }
-  if (!before.empty()) {
+  if (serve != args.begin()) {
     return CommandUsageError(env, spec,
-                             absl::StrCat("'", before.front(),
+                             absl::StrCat("'", args.front(),
                                           "' before 'serve' is not used; "
                                           "aiaas-server flags go after 'serve'"));
   }
-  return env.exec_server(std::vector<std::string>(args.begin() + serve_index + 1, args.end()));
+  return env.exec_server(std::vector<std::string>(serve + 1, args.end()));
 }
 
 // The command whose path is the longest prefix of `words`, or nullptr.
@@ -226,7 +229,8 @@ int RunCli(const std::vector<std::string>& raw_args, const CliEnvironment& env) 
     return kExitOk;
   }
   if (!spec->run) return CommandUsageError(env, *spec, "'serve' must come first");
-  std::vector<std::string> operands(words.begin() + spec->path.size(), words.end());
+  std::vector<std::string> operands(words.begin() + static_cast<std::ptrdiff_t>(spec->path.size()),
+                                    words.end());
   if (absl::Status usage = CheckAgainstSpec(*spec, operands, parsed); !usage.ok()) {
     return CommandUsageError(env, *spec, usage.message());
   }

@@ -90,7 +90,10 @@ absl::StatusOr<std::unique_ptr<HttpClient>> HttpClient::Create(HttpClientOptions
   }
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return absl::InternalError("cannot create a libcurl handle");
-  return absl::WrapUnique(new HttpClient(std::move(options), std::make_unique<CurlHandle>(curl)));
+  auto handle = std::make_unique<CurlHandle>(curl);
+  // The constructor is private (it cannot fail; this factory can), so make_unique cannot call it.
+  // NOLINTNEXTLINE(cppcoreguidelines-owning-memory): owned by the unique_ptr at once
+  return absl::WrapUnique(new HttpClient(std::move(options), std::move(handle)));
 }
 
 HttpClient::HttpClient(HttpClientOptions options, std::unique_ptr<CurlHandle> curl)
@@ -193,16 +196,25 @@ absl::StatusOr<HttpResponse> HttpClient::Perform(const Request& request) {
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
   curl_easy_setopt(curl, CURLOPT_MIMEPOST, nullptr);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
-  if (code != CURLE_OK) {
+  long status_code = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status_code);
+  // A server that rejects an upload early (413) answers and closes while the body is still
+  // being sent: if its answer arrived, that answer is the result, not the broken pipe.
+  if (code != CURLE_OK && !(code == CURLE_SEND_ERROR && status_code != 0)) {
     const std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
     if (code == CURLE_READ_ERROR) {
       return absl::InvalidArgumentError(absl::StrCat("cannot read the file to upload: ", detail));
     }
+    if (code == CURLE_SEND_ERROR && request.parts != nullptr) {
+      return absl::UnavailableError(absl::StrCat(
+          "the aiaas server at ", options_.base_url,
+          " closed the connection during the upload (it may have rejected the file, e.g. as "
+          "too large): ",
+          detail));
+    }
     return absl::UnavailableError(
         absl::StrCat("cannot reach aiaas server at ", options_.base_url, ": ", detail));
   }
-  long status_code = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status_code);
   response.status_code = status_code;
   char* content_type = nullptr;
   if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &content_type) == CURLE_OK &&

@@ -55,9 +55,9 @@ struct HttpClientOptions {
 // calls. Not thread-safe: use one HttpClient per thread.
 //
 // Every method takes a path that starts with '/' and is already escaped (see UrlPath).
-// Results: the response for any HTTP status; Unavailable "cannot reach aiaas server at
-// <base_url>: <curl error>" when no answer arrived; InvalidArgument when an upload file
-// cannot be read.
+// Results: the response for any HTTP status (also when the server answered early and closed
+// the connection during an upload); Unavailable "cannot reach aiaas server at <base_url>:
+// <curl error>" when no answer arrived; InvalidArgument when an upload file cannot be read.
 class HttpClient {
  public:
   // Initializes libcurl once per process. Internal if libcurl cannot be initialized.

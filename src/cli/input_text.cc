@@ -12,7 +12,9 @@ namespace aiaas::cli {
 namespace {
 
 struct FileCloser {
-  void operator()(std::FILE* file) const { std::fclose(file); }
+  void operator()(std::FILE* file) const {
+    std::fclose(file);  // NOLINT(cppcoreguidelines-owning-memory): the unique_ptr's deleter
+  }
 };
 
 absl::Status ReadError(const std::string& path, int error) {
@@ -32,7 +34,8 @@ absl::StatusOr<std::string> ReadInputText(absl::string_view value, std::istream&
   // C stdio rather than ifstream: libstdc++'s filebuf throws when reading a directory, and
   // pipes such as @<(command) must work too, so no "regular file" pre-check.
   const std::string path(value.substr(1));
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
+  std::unique_ptr<std::FILE, FileCloser> file(
+      std::fopen(path.c_str(), "rb"));  // NOLINT(cppcoreguidelines-owning-memory): owned at once
   if (file == nullptr) return ReadError(path, errno);
   std::string text;
   char buffer[65536];

@@ -113,7 +113,7 @@ absl::Status RunShow(CommandContext& context) {
   }
   const std::vector<TableRow> fields = {
       {"Name:", StringField(*model, "name", name)},
-      {"Description:", OneLine(StringField(*model, "description"), 200)},
+      {"Description:", OneLine(StringField(*model, "description", "-"), 200)},
       {"Labels:", LabelsText(*model)},
       {"Latest version:", FieldText(*model, "latest_version")},
       {"Aliases:", AliasesText(*model)},
