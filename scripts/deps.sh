@@ -8,9 +8,11 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache
   # core libraries
   libtorch-dev libopenblas0-openmp libabsl-dev nlohmann-json3-dev libsimdjson-dev
-  libsqlite3-dev libssl-dev libboost-dev libcurl4-openssl-dev
+  libsqlite3-dev libssl-dev libboost-dev libcurl4-openssl-dev prometheus-cpp-dev
   # tests and tools
   libgtest-dev libgmock-dev libbenchmark-dev python3-torch curl clang-format clang-tidy
+  # benchmarks
+  python3-fastapi python3-uvicorn python3-flask wrk
 )
 
 missing=()

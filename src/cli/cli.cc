@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cli/command.h"
+#include "cli/perf_command.h"
 #include "cli/version.h"
 
 namespace aiaas::cli {
@@ -16,9 +17,16 @@ constexpr std::array<absl::string_view, 3> kGlobalFlags = {"server", "json", "he
 
 const std::vector<FlagSpec>& AllFlags() {
   static const std::vector<FlagSpec> kFlags = {
-      {"server", '\0', true},  {"json", '\0', false},     {"help", 'h', false},
-      {"format", '\0', true},  {"signature", '\0', true}, {"description", '\0', true},
-      {"version", '\0', true}, {"input", '\0', true},     {"delete", '\0', false},
+      {"server", '\0', true},       {"json", '\0', false},
+      {"help", 'h', false},         {"format", '\0', true},
+      {"signature", '\0', true},    {"description", '\0', true},
+      {"version", '\0', true},      {"input", '\0', true},
+      {"delete", '\0', false},      {"concurrency", '\0', true},
+      {"request-rate", '\0', true}, {"max-threads", '\0', true},
+      {"duration", '\0', true},     {"warmup", '\0', true},
+      {"protocol", '\0', true},     {"input-data", '\0', true},
+      {"shape", '\0', true},        {"batch-size", '\0', true},
+      {"seed", '\0', true},         {"request-distribution", '\0', true},
   };
   return kFlags;
 }
@@ -39,6 +47,7 @@ std::vector<CommandSpec> AllCommands() {
   std::vector<CommandSpec> commands = {ServeCommand(), VersionCommand()};
   for (CommandSpec& spec : ModelsCommands()) commands.push_back(std::move(spec));
   commands.push_back(PredictCommand());
+  commands.push_back(PerfCommand());
   return commands;
 }
 

@@ -1,6 +1,7 @@
 #ifndef AIAAS_RUNTIME_SERVABLE_H_
 #define AIAAS_RUNTIME_SERVABLE_H_
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,6 +31,10 @@ class Servable {
   // signature order. InvalidArgument when the model rejects the inputs (the
   // message quotes the framework's reason); Internal for anything else.
   [[nodiscard]] virtual absl::StatusOr<NamedTensors> Infer(const TensorMap& inputs) = 0;
+
+  // Bytes the loaded model holds (weights and buffers), measured at load.
+  // Used for the model memory budget; 0 when unknown.
+  virtual int64_t memory_bytes() const { return 0; }
 };
 
 }  // namespace aiaas::runtime

@@ -130,13 +130,16 @@ size_t ForwardOutputCount(const torch::jit::Module& module) {
 class TorchScriptServable final : public Servable {
  public:
   TorchScriptServable(torch::jit::Module module, Signature signature,
-                      std::vector<std::string> argument_order, int intra_op_threads)
+                      std::vector<std::string> argument_order, int intra_op_threads,
+                      int64_t memory_bytes)
       : module_(std::move(module)),
         signature_(std::move(signature)),
         argument_order_(std::move(argument_order)),
-        intra_op_threads_(intra_op_threads) {}
+        intra_op_threads_(intra_op_threads),
+        memory_bytes_(memory_bytes) {}
 
   const Signature& signature() const override { return signature_; }
+  int64_t memory_bytes() const override { return memory_bytes_; }
 
   absl::StatusOr<NamedTensors> Infer(const TensorMap& inputs) override {
     ApplyThreadSettings();
@@ -212,7 +215,20 @@ class TorchScriptServable final : public Servable {
   const Signature signature_;
   const std::vector<std::string> argument_order_;  // request input name per forward argument
   const int intra_op_threads_;
+  const int64_t memory_bytes_;
 };
+
+// Weights and buffers, counted before freezing (which turns them into graph constants).
+int64_t ModuleBytes(const torch::jit::Module& module) {
+  int64_t bytes = 0;
+  for (const auto& parameter : module.parameters()) {
+    bytes += static_cast<int64_t>(parameter.numel() * parameter.element_size());
+  }
+  for (const auto& buffer : module.buffers()) {
+    bytes += static_cast<int64_t>(buffer.numel() * buffer.element_size());
+  }
+  return bytes;
+}
 
 absl::StatusOr<Signature> ResolveSignature(const std::vector<std::string>& argument_names,
                                            size_t output_count,
@@ -264,6 +280,7 @@ absl::StatusOr<std::unique_ptr<Servable>> TorchScriptRuntime::Load(
   torch::jit::Module module;
   std::vector<std::string> argument_names;
   size_t output_count = 0;
+  int64_t memory_bytes = 0;
   try {
     module = torch::jit::load(path, c10::Device(c10::kCPU));
     if (!module.find_method("forward").has_value()) {
@@ -272,6 +289,7 @@ absl::StatusOr<std::unique_ptr<Servable>> TorchScriptRuntime::Load(
     module.eval();
     argument_names = ForwardArgumentNames(module);
     output_count = ForwardOutputCount(module);
+    memory_bytes = ModuleBytes(module);
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(
         absl::StrCat("not a loadable TorchScript file: ", ReasonFrom(e)));
@@ -289,7 +307,8 @@ absl::StatusOr<std::unique_ptr<Servable>> TorchScriptRuntime::Load(
   }
   std::vector<std::string> order = ArgumentOrder(argument_names, signature);
   return std::make_unique<TorchScriptServable>(std::move(module), std::move(signature),
-                                               std::move(order), options_.intra_op_threads);
+                                               std::move(order), options_.intra_op_threads,
+                                               memory_bytes);
 }
 
 }  // namespace aiaas::runtime

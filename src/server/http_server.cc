@@ -12,6 +12,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <optional>
+#include <cstdio>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -19,6 +21,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/logging.h"
 #include "server/http_errors.h"
 
@@ -86,6 +90,7 @@ class Session : public std::enable_shared_from_this<Session> {
                                                              ec.message())));
     }
     BeginRequest();
+    started_ = absl::Now();
     const auto& header = header_parser_->get();
     request_ = HttpRequest{};
     request_.method = std::string(header.method_string());
@@ -97,6 +102,11 @@ class Session : public std::enable_shared_from_this<Session> {
       request_.headers.emplace_back(absl::AsciiStrToLower(std::string(field.name_string())),
                                     std::string(field.value()));
     }
+    request_.request_id = RequestIdFrom(request_);
+    request_id_ = request_.request_id;
+    method_ = request_.method;
+    path_ = request_.path.substr(0, 256);
+    route_ = "unmatched";
     keep_alive_ = header.keep_alive();
     has_body_ = header.has_content_length() || header.chunked();
     if (header.has_content_length() && header[http::field::content_length] == "0") {
@@ -119,6 +129,8 @@ class Session : public std::enable_shared_from_this<Session> {
       return has_body_ ? RespondAndClose(std::move(response)) : Respond(std::move(response));
     }
     request_.path_params = match_.params;
+    request_.route = *match_.pattern;
+    route_ = request_.route;
 
     const bool streamed = match_.stream_handler != nullptr;
     const int64_t limit =
@@ -176,8 +188,70 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return Abandon();
     request_.body = std::move(string_parser_->get().body());
     string_parser_.reset();
-    const Handler* handler = match_.handler;
-    RunOnWorker([handler, request = std::move(request_)] { return (*handler)(request); });
+    WatchDisconnect();
+    Dispatch(match_.handler);
+  }
+
+  // Runs the route's handler on a worker; its answer comes back to this
+  // connection's executor. The request object moves into the worker task.
+  void Dispatch(const AsyncHandler* handler) {
+    stream_.expires_never();
+    auto respond = MakeResponder();
+    net::post(*state_->workers, [handler, respond, request = std::move(request_)]() {
+      // The one wrapper that turns an escaped exception (a bug) into a JSON 500.
+      try {
+        (*handler)(request, respond);
+      } catch (const std::exception& e) {
+        LogError("handler threw", {{"error", e.what()}});
+        respond(ErrorResponse(500, absl::StrCat("internal error: ", e.what())));
+      }
+    });
+  }
+
+  server::Respond MakeResponder() {
+    auto answered = std::make_shared<std::atomic<bool>>(false);
+    return [self = shared_from_this(), answered](HttpResponse response) {
+      if (answered->exchange(true)) return;  // a second answer is a bug; ignore it
+      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        self->StopWatching();
+        self->Respond(std::move(response));
+      });
+    };
+  }
+
+  // While the request waits for its answer the socket is otherwise idle: a
+  // readable socket with no bytes means the client hung up, so the request is
+  // marked cancelled (a batcher drops it instead of computing it).
+  void WatchDisconnect() {
+    watching_ = true;
+    auto cancelled = request_.cancelled;
+    stream_.socket().async_wait(
+        tcp::socket::wait_read, [self = shared_from_this(), cancelled](beast::error_code ec) {
+          if (ec || !self->watching_) return;
+          beast::error_code available_ec;
+          size_t available = self->stream_.socket().available(available_ec);
+          if (available_ec || available == 0) cancelled->store(true);
+        });
+  }
+
+  void StopWatching() {
+    if (!watching_) return;
+    watching_ = false;
+    beast::error_code ignored;
+    stream_.socket().cancel(ignored);
+  }
+
+  static std::string RequestIdFrom(const HttpRequest& request) {
+    if (auto id = request.Header("x-request-id"); id && !id->empty() && id->size() <= 128) {
+      return *id;
+    }
+    thread_local uint64_t counter = 0;
+    thread_local uint64_t prefix = std::hash<std::thread::id>()(std::this_thread::get_id()) ^
+                                   static_cast<uint64_t>(absl::ToUnixNanos(absl::Now()));
+    char buf[40];
+    std::snprintf(buf, sizeof(buf), "%016llx%08llx", static_cast<unsigned long long>(prefix),
+                  static_cast<unsigned long long>(++counter & 0xffffffffULL));
+    return buf;
   }
 
   void ReadChunk() {
@@ -218,29 +292,14 @@ class Session : public std::enable_shared_from_this<Session> {
   void FinishStream() {
     stream_parser_.reset();
     auto consumer = std::shared_ptr<BodyConsumer>(std::move(consumer_));
-    RunOnWorker([consumer] { return consumer->Finish(); });
-  }
-
-  template <typename Work>
-  void RunOnWorker(Work work) {
-    stream_.expires_never();
-    net::post(*state_->workers, [self = shared_from_this(), work = std::move(work)]() mutable {
-      HttpResponse response;
-      // The one wrapper that turns an escaped exception (a bug) into a JSON 500.
-      try {
-        response = work();
-      } catch (const std::exception& e) {
-        LogError("handler threw", {{"error", e.what()}});
-        response = ErrorResponse(500, absl::StrCat("internal error: ", e.what()));
-      }
-      net::post(self->stream_.get_executor(),
-                [self, response = std::move(response)]() mutable {
-                  self->Respond(std::move(response));
-                });
-    });
+    finish_handler_ = [consumer](const HttpRequest&, server::Respond respond) {
+      respond(consumer->Finish());
+    };
+    Dispatch(&finish_handler_);
   }
 
   void Respond(HttpResponse response) { Write(std::move(response), !keep_alive_); }
+
   void RespondAndClose(HttpResponse response) { Write(std::move(response), true); }
 
   template <typename Body>
@@ -250,10 +309,12 @@ class Session : public std::enable_shared_from_this<Session> {
     out.set(http::field::server, "aiaas");
     out.set(http::field::content_type, response.content_type);
     for (const auto& [name, value] : response.headers) out.set(name, value);
+    if (!request_id_.empty()) out.set("X-Request-Id", request_id_);
     out.keep_alive(!close);
   }
 
   void Write(HttpResponse response, bool close) {
+    status_ = response.status;
     stream_.expires_after(std::chrono::seconds(state_->options.idle_timeout_s));
     if (!response.file_path.empty()) {
       auto out = std::make_shared<http::response<http::file_body>>();
@@ -279,6 +340,17 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnWritten(beast::error_code ec, bool close) {
+    if (counted_) {
+      if (state_->options.on_response) state_->options.on_response(route_, status_);
+      if (state_->options.access_log) {
+        LogInfo("request", {{"method", method_},
+                            {"path", path_},
+                            {"status", absl::StrCat(status_)},
+                            {"duration_ms", absl::StrCat(absl::ToDoubleMilliseconds(
+                                                absl::Now() - started_))},
+                            {"request_id", request_id_}});
+      }
+    }
     EndRequest();
     if (ec || close) return Close();
     ReadHeader();
@@ -320,6 +392,15 @@ class Session : public std::enable_shared_from_this<Session> {
   HttpRequest request_;
   Router::Match match_;
   std::unique_ptr<BodyConsumer> consumer_;
+  AsyncHandler finish_handler_;
+  // Copies kept for the access log and metrics after request_ moved to a worker.
+  std::string request_id_;
+  std::string method_;
+  std::string path_;
+  std::string route_;
+  int status_ = 0;
+  absl::Time started_;
+  bool watching_ = false;
   bool keep_alive_ = false;
   bool has_body_ = false;
   bool counted_ = false;

@@ -2,6 +2,7 @@
 #define AIAAS_SERVER_HTTP_SERVER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,9 @@ struct HttpServerOptions {
   int64_t max_upload_bytes = 8LL << 30;   // streamed requests (artifact uploads)
   int64_t max_header_bytes = 16LL << 10;
   int64_t idle_timeout_s = 60;            // a read or write making no progress
+  bool access_log = false;                // one structured log line per request
+  // Called after each response is written (for metrics); may be empty.
+  std::function<void(const std::string& route, int status)> on_response;
 };
 
 // Asynchronous HTTP/1.1 server on Boost.Beast: I/O threads parse requests and

@@ -1,6 +1,8 @@
 #ifndef AIAAS_SERVER_HTTP_TYPES_H_
 #define AIAAS_SERVER_HTTP_TYPES_H_
 
+#include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -21,6 +23,10 @@ struct HttpRequest {
   std::map<std::string, std::string> path_params;  // decoded, from the route pattern
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;  // empty for streamed routes
+  std::string route;       // the matched pattern, e.g. "/v2/models/{model}/infer" (for metrics)
+  std::string request_id;  // X-Request-Id as sent, or generated; echoed in the response
+  // Set when the client disconnects while the request waits for its response.
+  std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
 
   // First value of a header (name in lowercase), or nullopt.
   std::optional<std::string> Header(std::string_view lowercase_name) const {
@@ -40,6 +46,9 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string file_path;
 };
+
+// Delivers a handler's response. Call exactly once, from any thread.
+using Respond = std::function<void(HttpResponse)>;
 
 // Receives the body of a streamed request (artifact uploads) chunk by chunk on
 // the connection's I/O thread, then builds the response on a worker thread.

@@ -2,22 +2,35 @@
 
 #include <string>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/signature_check.h"
 #include "common/status_macros.h"
 #include "server/http_errors.h"
+#include "server/kserve_binary_codec.h"
 #include "server/management_json.h"
 #include "server/request_context.h"
+#include "server/stats_json.h"
 
 namespace aiaas::server {
 namespace {
 
 constexpr char kServerVersion[] = "0.1.0";
+// Seconds a client should wait before retrying a request rejected by a full queue.
+constexpr char kRetryAfterSeconds[] = "1";
 
 HttpResponse Json(int status, std::string body) {
   HttpResponse response;
   response.status = status;
   response.body = std::move(body);
+  return response;
+}
+
+// An error response; a 503 (queue full, budget, shutting down) says when to retry.
+HttpResponse Error(const absl::Status& status) {
+  HttpResponse response = ErrorResponse(status);
+  if (response.status == 503) response.headers.emplace_back("Retry-After", kRetryAfterSeconds);
   return response;
 }
 
@@ -31,16 +44,58 @@ template <typename Fn>
 Handler Wrap(Fn fn) {
   return [fn = std::move(fn)](const HttpRequest& request) -> HttpResponse {
     absl::StatusOr<HttpResponse> response = fn(request);
-    if (!response.ok()) return ErrorResponse(response.status());
+    if (!response.ok()) return Error(response.status());
     return *std::move(response);
   };
 }
 
+// The client's deadline: the `X-Request-Timeout-Ms` header and the KServe
+// `timeout` request parameter (microseconds, as Triton reads it); the
+// smaller wins. The service caps it with the version's default_timeout_ms,
+// so clients can shorten the server's deadline but never extend it.
+absl::StatusOr<absl::Time> ClientDeadline(const HttpRequest& request,
+                                          const InferRequest& infer_request) {
+  absl::Time now = absl::Now();
+  absl::Time deadline = absl::InfiniteFuture();
+  if (auto header = request.Header("x-request-timeout-ms")) {
+    int64_t ms = 0;
+    if (!absl::SimpleAtoi(*header, &ms) || ms <= 0) {
+      return absl::InvalidArgumentError("X-Request-Timeout-Ms must be a positive integer");
+    }
+    deadline = std::min(deadline, now + absl::Milliseconds(ms));
+  }
+  auto it = infer_request.parameters.find("timeout");
+  if (it != infer_request.parameters.end()) {
+    const int64_t* us = std::get_if<int64_t>(&it->second);
+    if (us == nullptr || *us <= 0) {
+      return absl::InvalidArgumentError(
+          "the 'timeout' parameter must be a positive integer (microseconds)");
+    }
+    deadline = std::min(deadline, now + absl::Microseconds(*us));
+  }
+  return deadline;
+}
+
+// The KServe binary tensor extension's JSON header length, when present.
+absl::StatusOr<std::optional<size_t>> JsonHeaderLength(const HttpRequest& request) {
+  auto header = request.Header("inference-header-content-length");
+  if (!header.has_value()) return std::optional<size_t>();
+  uint64_t length = 0;
+  if (!absl::SimpleAtoi(*header, &length)) {
+    return absl::InvalidArgumentError(
+        "Inference-Header-Content-Length must be a non-negative integer");
+  }
+  return std::optional<size_t>(static_cast<size_t>(length));
+}
+
 }  // namespace
 
-void RegisterInferenceApi(Router* router, services::InferenceService* inference,
-                          services::ModelRegistry* registry, const Readiness* readiness,
+void RegisterInferenceApi(Router* router, const InferenceApiDeps& deps,
                           const CodecLimits& limits) {
+  services::InferenceService* inference = deps.inference;
+  services::ModelRegistry* registry = deps.registry;
+  const Readiness* readiness = deps.readiness;
+
   router->Handle("GET", "/v2/health/live",
                  [](const HttpRequest&) { return Json(200, "{\"live\":true}"); });
   router->Handle("GET", "/v2/health/ready", [readiness](const HttpRequest&) {
@@ -49,8 +104,18 @@ void RegisterInferenceApi(Router* router, services::InferenceService* inference,
   });
   router->Handle("GET", "/v2", [](const HttpRequest&) {
     return Json(200, absl::StrCat("{\"name\":\"aiaas\",\"version\":\"", kServerVersion,
-                                  "\",\"extensions\":[]}"));
+                                  "\",\"extensions\":[\"statistics\"]}"));
   });
+
+  if (deps.metrics != nullptr) {
+    monitoring::Metrics* metrics = deps.metrics;
+    router->Handle("GET", "/metrics", [metrics](const HttpRequest&) {
+      HttpResponse response;
+      response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      response.body = metrics->Serialize();
+      return response;
+    });
+  }
 
   auto metadata = Wrap([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
     const std::string tenant = TenantFor(request);
@@ -67,53 +132,95 @@ void RegisterInferenceApi(Router* router, services::InferenceService* inference,
                            inference->Resolve(TenantFor(request), request.path_params.at("model"),
                                               VersionRef(request)));
     auto loaded = inference->EnsureLoaded(version);
-    if (!loaded.ok()) return ErrorResponse(503, std::string(loaded.message()));
+    if (!loaded.ok()) return Error(absl::UnavailableError(std::string(loaded.message())));
     return Json(200, absl::StrCat("{\"name\":", JsonString(version.model), ",\"ready\":true}"));
   });
   router->Handle("GET", "/v2/models/{model}/ready", ready);
   router->Handle("GET", "/v2/models/{model}/versions/{version}/ready", ready);
 
-  auto infer = Wrap([inference, limits](const HttpRequest& request)
-                        -> absl::StatusOr<HttpResponse> {
-    AIAAS_ASSIGN_OR_RETURN(auto version,
-                           inference->Resolve(TenantFor(request), request.path_params.at("model"),
-                                              VersionRef(request)));
-    AIAAS_ASSIGN_OR_RETURN(InferRequest infer_request,
-                           DecodeInferRequest(request.body, version.signature, limits));
-    infer_request.model = version.model;
-    AIAAS_ASSIGN_OR_RETURN(InferResponse response,
-                           inference->Infer(version, std::move(infer_request)));
-    return Json(200, EncodeInferResponse(response));
-  });
-  router->Handle("POST", "/v2/models/{model}/infer", infer);
-  router->Handle("POST", "/v2/models/{model}/versions/{version}/infer", infer);
+  if (deps.stats != nullptr) {
+    monitoring::ModelStats* stats = deps.stats;
+    auto stats_handler = Wrap([registry, stats](const HttpRequest& request)
+                                  -> absl::StatusOr<HttpResponse> {
+      const std::string tenant = TenantFor(request);
+      const std::string& model = request.path_params.at("model");
+      std::optional<std::string> version;
+      if (!VersionRef(request).empty()) {
+        AIAAS_ASSIGN_OR_RETURN(auto record, registry->GetVersion(tenant, model, VersionRef(request)));
+        version = absl::StrCat(record.version);
+      } else {
+        AIAAS_RETURN_IF_ERROR(registry->GetModel(tenant, model).status());
+      }
+      return Json(200, ModelStatsJson(stats->Snapshot(model, version)));
+    });
+    router->Handle("GET", "/v2/models/{model}/stats", stats_handler);
+    router->Handle("GET", "/v2/models/{model}/versions/{version}/stats", stats_handler);
+  }
 
-  router->Handle(
-      "POST", "/v1/models/{model}:predict",
-      Wrap([inference, limits](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
-        AIAAS_ASSIGN_OR_RETURN(auto version, inference->Resolve(TenantFor(request),
-                                                                request.path_params.at("model"),
-                                                                ""));
-        const Signature& signature = version.signature;
-        if (signature.inputs.size() != 1) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "the v1 :predict API serves models with exactly one input; '", version.model,
-              "' has ", signature.inputs.size(), ". Use /v2/models/", version.model, "/infer"));
-        }
-        AIAAS_ASSIGN_OR_RETURN(Tensor tensor, DecodeV1PredictRequest(request.body, limits));
-        const std::string& name = signature.inputs[0].name;
-        AIAAS_RETURN_IF_ERROR(CheckInputAgainstSignature(signature, name, tensor.dtype,
-                                                         tensor.shape));
-        InferRequest infer_request;
-        infer_request.model = version.model;
-        infer_request.inputs.emplace(name, std::move(tensor));
-        AIAAS_ASSIGN_OR_RETURN(InferResponse response,
-                               inference->Infer(version, std::move(infer_request)));
-        if (response.outputs.empty()) {
-          return absl::InternalError("the model returned no outputs");
-        }
-        return Json(200, EncodeV1PredictResponse(response.outputs.front().second));
-      }));
+  auto infer = [inference, limits](const HttpRequest& request, Respond respond) {
+    auto version = inference->Resolve(TenantFor(request), request.path_params.at("model"),
+                                      VersionRef(request));
+    if (!version.ok()) return respond(Error(version.status()));
+    auto header_length = JsonHeaderLength(request);
+    if (!header_length.ok()) return respond(Error(header_length.status()));
+    auto decoded = DecodeInferRequest(request.body, *header_length, version->signature, limits);
+    if (!decoded.ok()) return respond(Error(decoded.status()));
+    auto deadline = ClientDeadline(request, decoded->request);
+    if (!deadline.ok()) return respond(Error(deadline.status()));
+    decoded->request.model = version->model;
+    services::InferOptions options;
+    options.deadline = *deadline;
+    options.cancelled = request.cancelled;
+    options.request_bytes = static_cast<int64_t>(request.body.size());
+    inference->Infer(*version, std::move(decoded->request), options,
+                     [respond, encoding = std::move(decoded->output_encoding)](
+                         absl::StatusOr<InferResponse> response) {
+                       if (!response.ok()) return respond(Error(response.status()));
+                       EncodedResponse encoded = EncodeInferResponse(*response, encoding);
+                       HttpResponse http;
+                       http.body = std::move(encoded.body);
+                       http.content_type = std::move(encoded.content_type);
+                       if (encoded.json_header_length.has_value()) {
+                         http.headers.emplace_back("Inference-Header-Content-Length",
+                                                   absl::StrCat(*encoded.json_header_length));
+                       }
+                       respond(std::move(http));
+                     });
+  };
+  router->HandleAsync("POST", "/v2/models/{model}/infer", infer);
+  router->HandleAsync("POST", "/v2/models/{model}/versions/{version}/infer", infer);
+
+  router->HandleAsync("POST", "/v1/models/{model}:predict", [inference, limits](
+                                                                const HttpRequest& request,
+                                                                Respond respond) {
+    auto version = inference->Resolve(TenantFor(request), request.path_params.at("model"), "");
+    if (!version.ok()) return respond(Error(version.status()));
+    const Signature& signature = version->signature;
+    if (signature.inputs.size() != 1) {
+      return respond(Error(absl::InvalidArgumentError(absl::StrCat(
+          "the v1 :predict API serves models with exactly one input; '", version->model,
+          "' has ", signature.inputs.size(), ". Use /v2/models/", version->model, "/infer"))));
+    }
+    auto tensor = DecodeV1PredictRequest(request.body, limits);
+    if (!tensor.ok()) return respond(Error(tensor.status()));
+    const std::string& name = signature.inputs[0].name;
+    auto checked = CheckInputAgainstSignature(signature, name, tensor->dtype, tensor->shape);
+    if (!checked.ok()) return respond(Error(checked));
+    InferRequest infer_request;
+    infer_request.model = version->model;
+    infer_request.inputs.emplace(name, *std::move(tensor));
+    services::InferOptions options;
+    options.cancelled = request.cancelled;
+    options.request_bytes = static_cast<int64_t>(request.body.size());
+    inference->Infer(*version, std::move(infer_request), options,
+                     [respond](absl::StatusOr<InferResponse> response) {
+                       if (!response.ok()) return respond(Error(response.status()));
+                       if (response->outputs.empty()) {
+                         return respond(Error(absl::InternalError("the model returned no outputs")));
+                       }
+                       respond(Json(200, EncodeV1PredictResponse(response->outputs.front().second)));
+                     });
+  });
 }
 
 }  // namespace aiaas::server

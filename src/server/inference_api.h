@@ -3,6 +3,8 @@
 
 #include <atomic>
 
+#include "monitoring/metrics.h"
+#include "monitoring/model_stats.h"
 #include "server/kserve_json_codec.h"
 #include "server/router.h"
 #include "services/inference_service.h"
@@ -19,9 +21,17 @@ struct Readiness {
 // Registers the KServe v2 routes (`/v2/...`: health, server and model
 // metadata, model readiness, infer) and the v1 `:predict` route on `router`.
 // Borrowed pointers must outlive the router.
-void RegisterInferenceApi(Router* router, services::InferenceService* inference,
-                          services::ModelRegistry* registry, const Readiness* readiness,
-                          const CodecLimits& limits);
+// Also serves `GET /metrics` (Prometheus text) and the Triton-style
+// `GET /v2/models/{m}[/versions/{v}]/stats`.
+struct InferenceApiDeps {
+  services::InferenceService* inference = nullptr;
+  services::ModelRegistry* registry = nullptr;
+  const Readiness* readiness = nullptr;
+  monitoring::Metrics* metrics = nullptr;
+  monitoring::ModelStats* stats = nullptr;
+};
+
+void RegisterInferenceApi(Router* router, const InferenceApiDeps& deps, const CodecLimits& limits);
 
 }  // namespace aiaas::server
 

@@ -1,10 +1,11 @@
 #ifndef AIAAS_SERVER_JSON_CODEC_UTIL_H_
 #define AIAAS_SERVER_JSON_CODEC_UTIL_H_
 
-// Internal to the JSON codecs of this folder (kserve_json_codec.h is the public
-// surface): safe parsing, nesting checks and tensor-to-JSON writing shared by the
-// v2, v1 and signature codecs. The only header outside the codecs' .cc files that
-// names nlohmann::json.
+// Internal to the JSON codecs of this folder (kserve_json_codec.h and
+// kserve_binary_codec.h are the public surface): safe parsing, nesting checks and
+// tensor-to-JSON writing shared by the v2, v1 and signature codecs. The only header
+// outside the codecs' .cc files that names nlohmann::json (the inference hot path
+// parses with simdjson instead: json_codec_util_simdjson.h).
 
 #include <cstddef>
 #include <cstdint>
@@ -36,15 +37,26 @@ decltype(auto) StrCatArg(const T& arg) {
   }
 }
 
+// absl::StrCat that also takes std::string_view.
+template <typename... Args>
+std::string Concat(const Args&... args) {
+  return absl::StrCat(StrCatArg(args)...);
+}
+
 // InvalidArgument with the concatenated message.
 template <typename... Args>
 absl::Status Invalid(const Args&... args) {
-  return absl::InvalidArgumentError(absl::StrCat(StrCatArg(args)...));
+  return absl::InvalidArgumentError(Concat(args...));
 }
 
 // Deepest array/object nesting a body may have. Bounds every recursion over a
 // parsed document (a v2 tensor can still have rank ~60).
 inline constexpr int kMaxJsonDepth = 64;
+
+// InvalidArgument "invalid JSON: nesting deeper than 64 levels at byte N" when `text`
+// nests arrays/objects deeper than kMaxJsonDepth; one linear scan that counts only
+// brackets outside string literals (malformed text is left to the parser).
+[[nodiscard]] absl::Status CheckDepth(std::string_view text);
 
 // Parses `body`, which must be a JSON object. InvalidArgument when it nests deeper
 // than kMaxJsonDepth (checked by a linear scan before parsing), is malformed (the

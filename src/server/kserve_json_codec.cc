@@ -1,47 +1,65 @@
-// KServe v2 / Open Inference Protocol request decoding and response encoding.
-// The v1 predict and signature codecs declared in the same header live in
-// v1_predict_codec.cc and signature_json_codec.cc.
+// KServe v2 / Open Inference Protocol request decoding, plain JSON and with the
+// binary tensor extension. The JSON header is parsed with simdjson; every input's
+// name, datatype, shape and data size is checked, for all inputs, before any
+// tensor memory is allocated; then values go straight from the parser's tape (or
+// the binary section) into the tensors. Response encoding is in
+// kserve_json_codec_response.cc; the v1 predict and signature codecs declared in
+// kserve_json_codec.h live in v1_predict_codec.cc and signature_json_codec.cc.
 #include "server/kserve_json_codec.h"
 
-#include <cmath>
-#include <cstring>
 #include <limits>
 #include <new>
+#include <optional>
 #include <set>
-#include <type_traits>
 #include <utility>
 
-#include "absl/strings/str_cat.h"
 #include "common/signature_check.h"
 #include "common/status_macros.h"
 #include "server/json_codec_util.h"
+#include "server/json_codec_util_simdjson.h"
+#include "server/kserve_binary_codec.h"
+#include "server/kserve_json_codec_internal.h"
 
 namespace aiaas::server {
 namespace {
 
 using json_util::Invalid;
-using json_util::Json;
 using json_util::ShortDump;
 using json_util::TypeName;
+using kserve_internal::InputLayout;
+using simdjson::SUCCESS;
+using simdjson::dom::element;
+using simdjson::dom::element_type;
 
-absl::StatusOr<ParameterValue> DecodeParameterValue(const Json& value, std::string_view context,
-                                                    const std::string& key) {
+// An input checked up to its values. Exactly one of `json_data` and
+// `binary_size_bytes` is set.
+struct PendingInput {
+  InputLayout layout;
+  std::optional<element> json_data;  // the "data" array, already layout-checked
+  size_t leaf_depth = 0;             // of json_data: 0 = flat
+  std::optional<uint64_t> binary_size_bytes;
+};
+
+// What the decoder knows about the request as a whole while reading one input.
+struct RequestContext {
+  const Signature& signature;
+  const CodecLimits& limits;
+  bool has_binary_section;  // the Inference-Header-Content-Length header was given
+};
+
+absl::StatusOr<ParameterValue> DecodeParameterValue(element value, std::string_view context,
+                                                    std::string_view key) {
   switch (value.type()) {
-    case Json::value_t::boolean:
-      return ParameterValue(value.get<bool>());
-    case Json::value_t::number_integer:
-      return ParameterValue(value.get<int64_t>());
-    case Json::value_t::number_unsigned: {
-      const auto unsigned_value = value.get<uint64_t>();
-      if (unsigned_value > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-        return Invalid(context, " parameter '", key, "' is larger than the int64 maximum");
-      }
-      return ParameterValue(static_cast<int64_t>(unsigned_value));
-    }
-    case Json::value_t::number_float:
-      return ParameterValue(value.get<double>());
-    case Json::value_t::string:
-      return ParameterValue(value.get<std::string>());
+    case element_type::BOOL:
+      return ParameterValue(value.get_bool().value_unsafe());
+    case element_type::INT64:
+      return ParameterValue(value.get_int64().value_unsafe());
+    case element_type::UINT64:  // only integers above the int64 maximum are UINT64
+      return Invalid(context, " parameter '", key, "' is larger than the int64 maximum");
+    case element_type::DOUBLE:
+      return ParameterValue(value.get_double().value_unsafe());
+    case element_type::STRING:
+      return ParameterValue(std::string(value.get_string().value_unsafe()));
     default:
       return Invalid(context, " parameter '", key, "' is ", TypeName(value),
                      "; parameters must be booleans, numbers or strings");
@@ -49,134 +67,45 @@ absl::StatusOr<ParameterValue> DecodeParameterValue(const Json& value, std::stri
 }
 
 // `context` names the owner in messages: "request", "input 'x'".
-absl::StatusOr<Parameters> DecodeParameters(const Json& value, std::string_view context) {
-  if (!value.is_object()) {
+absl::StatusOr<Parameters> DecodeParameters(element value, std::string_view context) {
+  simdjson::dom::object object;
+  if (value.get_object().get(object) != SUCCESS) {
     return Invalid(context, " 'parameters' must be an object, got ", TypeName(value));
   }
   Parameters parameters;
-  for (const auto& [key, item] : value.items()) {
-    AIAAS_ASSIGN_OR_RETURN(parameters[key], DecodeParameterValue(item, context, key));
+  for (const auto& [key, item] : object) {
+    AIAAS_ASSIGN_OR_RETURN(parameters[std::string(key)], DecodeParameterValue(item, context, key));
   }
   return parameters;
 }
 
-absl::StatusOr<std::vector<int64_t>> DecodeShape(const Json& value, const std::string& input) {
-  if (!value.is_array()) {
+// A boolean extension parameter ("binary_data", "binary_data_output"), if given.
+absl::StatusOr<std::optional<bool>> FlagParameter(const Parameters& parameters,
+                                                  const std::string& key,
+                                                  std::string_view context) {
+  auto it = parameters.find(key);
+  if (it == parameters.end()) return std::nullopt;
+  if (const bool* flag = std::get_if<bool>(&it->second)) return *flag;
+  return Invalid(context, " parameter '", key, "' must be true or false");
+}
+
+absl::StatusOr<std::vector<int64_t>> DecodeShape(element value, const std::string& input) {
+  simdjson::dom::array dims;
+  if (value.get_array().get(dims) != SUCCESS) {
     return Invalid("input '", input, "': 'shape' must be an array of non-negative integers, got ",
                    TypeName(value));
   }
   std::vector<int64_t> shape;
-  shape.reserve(value.size());
-  for (const Json& dim : value) {
-    // Non-negative JSON integers parse as unsigned; anything else is not a valid dim.
-    if (!dim.is_number_unsigned() ||
-        dim.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+  for (element dim : dims) {
+    // Integers above the int64 maximum are UINT64 and, like negatives, no valid dim.
+    int64_t size;
+    if (dim.type() != element_type::INT64 || (size = dim.get_int64().value_unsafe()) < 0) {
       return Invalid("input '", input, "': 'shape' must be an array of non-negative integers, got ",
                      ShortDump(dim), " in it");
     }
-    shape.push_back(static_cast<int64_t>(dim.get<uint64_t>()));
+    shape.push_back(size);
   }
   return shape;
-}
-
-// Converts one JSON scalar to T; the error text says what was wrong and expected.
-template <typename T>
-absl::Status ConvertValue(const Json& value, DataType dtype, T& out) {
-  if constexpr (std::is_same_v<T, bool>) {
-    if (!value.is_boolean()) return Invalid(" is ", TypeName(value), "; BOOL needs true or false");
-    out = value.get<bool>();
-  } else if constexpr (std::is_floating_point_v<T>) {
-    if (!value.is_number()) {
-      return Invalid(" is ", TypeName(value), "; ", DataTypeName(dtype), " needs a number");
-    }
-    const double number = value.get<double>();
-    if (!std::isfinite(number) ||
-        std::fabs(number) > static_cast<double>(std::numeric_limits<T>::max())) {
-      return Invalid(" is out of range for ", DataTypeName(dtype));
-    }
-    out = static_cast<T>(number);
-  } else {
-    if (!value.is_number_integer()) {
-      return Invalid(" is ", TypeName(value), "; ", DataTypeName(dtype), " needs an integer");
-    }
-    bool in_range;
-    if (value.is_number_unsigned()) {
-      const auto number = value.get<uint64_t>();
-      in_range = number <= static_cast<uint64_t>(std::numeric_limits<T>::max());
-      out = static_cast<T>(number);
-    } else {
-      const auto number = value.get<int64_t>();
-      if constexpr (std::is_signed_v<T>) {
-        in_range = number >= std::numeric_limits<T>::min() &&
-                   number <= static_cast<int64_t>(std::numeric_limits<T>::max());
-      } else {
-        in_range = number >= 0 && static_cast<uint64_t>(number) <= std::numeric_limits<T>::max();
-      }
-      out = static_cast<T>(number);
-    }
-    if (!in_range) {
-      using Wide = std::conditional_t<std::is_signed_v<T>, int64_t, uint64_t>;
-      return Invalid(" is out of range for ", DataTypeName(dtype), " (",
-                     static_cast<Wide>(std::numeric_limits<T>::min()), "..",
-                     static_cast<Wide>(std::numeric_limits<T>::max()), ")");
-    }
-  }
-  return absl::OkStatus();
-}
-
-// Converts every leaf of a validated `data` into `out` (already sized).
-template <typename T>
-absl::Status ConvertData(const Json& data, size_t leaf_depth, DataType dtype,
-                         const std::string& input, std::vector<std::byte>& out) {
-  auto convert = [&](const Json& value, int64_t index) -> absl::Status {
-    T converted{};
-    absl::Status status = ConvertValue<T>(value, dtype, converted);
-    if (!status.ok()) {
-      return Invalid("input '", input, "': value ", ShortDump(value), " at index ", index,
-                     status.message());
-    }
-    if constexpr (std::is_same_v<T, bool>) {
-      out[index] = static_cast<std::byte>(converted ? 1 : 0);
-    } else {
-      std::memcpy(out.data() + index * sizeof(T), &converted, sizeof(T));
-    }
-    return absl::OkStatus();
-  };
-  int64_t index = 0;
-  return json_util::ForEachLeaf(data, leaf_depth, convert, index);
-}
-
-absl::Status ConvertByType(const Json& data, size_t leaf_depth, DataType dtype,
-                           const std::string& input, std::vector<std::byte>& out) {
-  switch (dtype) {
-    case DataType::kBool:
-      return ConvertData<bool>(data, leaf_depth, dtype, input, out);
-    case DataType::kUint8:
-      return ConvertData<uint8_t>(data, leaf_depth, dtype, input, out);
-    case DataType::kUint16:
-      return ConvertData<uint16_t>(data, leaf_depth, dtype, input, out);
-    case DataType::kUint32:
-      return ConvertData<uint32_t>(data, leaf_depth, dtype, input, out);
-    case DataType::kUint64:
-      return ConvertData<uint64_t>(data, leaf_depth, dtype, input, out);
-    case DataType::kInt8:
-      return ConvertData<int8_t>(data, leaf_depth, dtype, input, out);
-    case DataType::kInt16:
-      return ConvertData<int16_t>(data, leaf_depth, dtype, input, out);
-    case DataType::kInt32:
-      return ConvertData<int32_t>(data, leaf_depth, dtype, input, out);
-    case DataType::kInt64:
-      return ConvertData<int64_t>(data, leaf_depth, dtype, input, out);
-    case DataType::kFp32:
-      return ConvertData<float>(data, leaf_depth, dtype, input, out);
-    case DataType::kFp64:
-      return ConvertData<double>(data, leaf_depth, dtype, input, out);
-    case DataType::kFp16:
-    case DataType::kBf16:
-    case DataType::kBytes:
-      break;  // rejected by CheckJsonCarriesType before any data is read
-  }
-  return Invalid("input '", input, "': ", DataTypeName(dtype), " data is not supported in JSON");
 }
 
 absl::Status CheckJsonCarriesType(DataType dtype, const std::string& input) {
@@ -186,219 +115,261 @@ absl::Status CheckJsonCarriesType(DataType dtype, const std::string& input) {
       return Invalid("input '", input, "': ", DataTypeName(dtype),
                      " data cannot be carried in JSON; use the binary tensor extension");
     case DataType::kBytes:
-      return Invalid("input '", input, "': BYTES inputs are not supported yet");
+      return Invalid("input '", input,
+                     "': BYTES inputs are not supported in JSON; send them with the binary "
+                     "tensor extension (binary_data_size)");
     default:
       return absl::OkStatus();
   }
 }
 
-// Checks that `data` holds `count` values laid out flat or nested like `shape`,
-// and returns the depth of its leaves (0 = flat).
-absl::StatusOr<size_t> CheckDataLayout(const Json& data, const std::vector<int64_t>& shape,
-                                       int64_t count, const std::string& input) {
-  if (!data.is_array()) {
-    return Invalid("input '", input, "': 'data' must be an array, got ", TypeName(data));
+// The fields of an input object; the last of repeated keys wins, as with nlohmann.
+struct InputFields {
+  std::optional<element> name, datatype, shape, parameters, data;
+};
+
+InputFields ReadInputFields(simdjson::dom::object input) {
+  InputFields fields;
+  for (const auto& [key, value] : input) {
+    if (key == "name") fields.name = value;
+    if (key == "datatype") fields.datatype = value;
+    if (key == "shape") fields.shape = value;
+    if (key == "parameters") fields.parameters = value;
+    if (key == "data") fields.data = value;
   }
-  const bool nested = !data.empty() && data.front().is_array();
-  if (!nested) {
-    if (static_cast<int64_t>(data.size()) != count) {
-      return Invalid("input '", input, "': shape ", ShapeToString(shape), " needs ", count,
-                     " values, got ", data.size());
-    }
-    for (size_t i = 0; i < data.size(); ++i) {
-      if (data[i].is_array()) {
-        return Invalid("input '", input, "': 'data' mixes values and arrays (data[", i,
-                       "] is an array); send it flat or nested like the shape");
-      }
-    }
-    return size_t{0};
-  }
-  if (shape.size() < 2) {
-    return Invalid("input '", input, "': 'data' is nested but shape ", ShapeToString(shape),
-                   " has fewer than 2 dimensions; send it flat");
-  }
-  absl::Status status = json_util::CheckNesting(data, shape, "data");
-  if (!status.ok()) {
-    return Invalid("input '", input, "': nested data does not match shape ", ShapeToString(shape),
-                   ": ", status.message());
-  }
-  return shape.size() - 1;
+  return fields;
 }
 
-// Decodes inputs[position] and sets `name`; `decoded` holds the inputs before it.
-absl::StatusOr<Tensor> DecodeInput(const Json& input, size_t position, const Signature& signature,
-                                   const CodecLimits& limits, const TensorMap& decoded,
-                                   std::string& name) {
-  if (!input.is_object()) {
+// Checks inputs[position] up to its values; `seen` holds the earlier inputs' names.
+absl::StatusOr<PendingInput> DecodeInputLayout(element input, size_t position,
+                                               const RequestContext& context,
+                                               std::set<std::string>& seen) {
+  simdjson::dom::object object;
+  if (input.get_object().get(object) != SUCCESS) {
     return Invalid("inputs[", position, "] must be an object, got ", TypeName(input));
   }
-  auto name_it = input.find("name");
-  if (name_it == input.end() || !name_it->is_string() || name_it->get<std::string>().empty()) {
+  const InputFields fields = ReadInputFields(object);
+  std::string_view text;
+  if (!fields.name || fields.name->get_string().get(text) != SUCCESS || text.empty()) {
     return Invalid("inputs[", position, "] needs a non-empty string 'name'");
   }
-  name = name_it->get<std::string>();
-  if (decoded.count(name) != 0) return Invalid("input '", name, "' is given more than once");
+  PendingInput pending;
+  InputLayout& layout = pending.layout;
+  layout.name = std::string(text);
+  const std::string& name = layout.name;
+  if (!seen.insert(name).second) return Invalid("input '", name, "' is given more than once");
 
-  auto datatype_it = input.find("datatype");
-  if (datatype_it == input.end() || !datatype_it->is_string()) {
+  if (!fields.datatype || fields.datatype->get_string().get(text) != SUCCESS) {
     return Invalid("input '", name, "' needs a string 'datatype'");
   }
-  auto dtype = ParseDataType(datatype_it->get<std::string>());
+  auto dtype = ParseDataType(text);
   if (!dtype.ok()) return Invalid("input '", name, "': ", dtype.status().message());
+  layout.dtype = *dtype;
+  if (!fields.shape) return Invalid("input '", name, "' needs a 'shape'");
+  AIAAS_ASSIGN_OR_RETURN(layout.shape, DecodeShape(*fields.shape, name));
 
-  auto shape_it = input.find("shape");
-  if (shape_it == input.end()) return Invalid("input '", name, "' needs a 'shape'");
-  AIAAS_ASSIGN_OR_RETURN(std::vector<int64_t> shape, DecodeShape(*shape_it, name));
-
-  // Metadata first: nothing below allocates for an input the model would reject.
-  AIAAS_RETURN_IF_ERROR(CheckInputAgainstSignature(signature, name, *dtype, shape));
-  auto count = ElementCount(shape, limits.max_elements_per_tensor);
+  // Metadata first: nothing is allocated for an input the model would reject.
+  AIAAS_RETURN_IF_ERROR(
+      CheckInputAgainstSignature(context.signature, name, layout.dtype, layout.shape));
+  auto count = ElementCount(layout.shape, context.limits.max_elements_per_tensor);
   if (!count.ok()) return Invalid("input '", name, "': ", count.status().message());
+  layout.element_count = *count;
 
-  if (auto it = input.find("parameters"); it != input.end()) {
-    AIAAS_ASSIGN_OR_RETURN(Parameters parameters,
-                           DecodeParameters(*it, absl::StrCat("input '", name, "'")));
-    if (parameters.count("binary_data_size") != 0) {
-      return Invalid("input '", name,
-                     "': the binary tensor extension (binary_data_size) is not supported; "
-                     "send 'data' as JSON");
+  if (fields.parameters) {
+    AIAAS_ASSIGN_OR_RETURN(
+        Parameters parameters,
+        DecodeParameters(*fields.parameters, json_util::Concat("input '", name, "'")));
+    if (auto it = parameters.find("binary_data_size"); it != parameters.end()) {
+      AIAAS_ASSIGN_OR_RETURN(pending.binary_size_bytes,
+                             kserve_internal::BinaryDataSize(it->second, name));
     }
   }
-  AIAAS_RETURN_IF_ERROR(CheckJsonCarriesType(*dtype, name));
-  auto data_it = input.find("data");
-  if (data_it == input.end()) return Invalid("input '", name, "' has no 'data'");
-  AIAAS_ASSIGN_OR_RETURN(size_t leaf_depth, CheckDataLayout(*data_it, shape, *count, name));
-
-  Tensor tensor;
-  tensor.dtype = *dtype;
-  const size_t element_size = DataTypeSize(*dtype);
-  if (element_size > 0) tensor.data.resize(static_cast<size_t>(*count) * element_size);
-  AIAAS_RETURN_IF_ERROR(ConvertByType(*data_it, leaf_depth, *dtype, name, tensor.data));
-  tensor.shape = std::move(shape);
-  return tensor;
+  if (pending.binary_size_bytes) {
+    if (fields.data) {
+      return Invalid("input '", name,
+                     "' has both 'data' and a binary_data_size parameter; send one or the other");
+    }
+    if (!context.has_binary_section) {
+      return Invalid("input '", name,
+                     "': the binary tensor extension (binary_data_size) is not supported without "
+                     "the Inference-Header-Content-Length header, which says where the JSON ends "
+                     "and the binary data begins");
+    }
+    AIAAS_RETURN_IF_ERROR(kserve_internal::CheckBinaryDataSize(layout, *pending.binary_size_bytes));
+    return pending;
+  }
+  AIAAS_RETURN_IF_ERROR(CheckJsonCarriesType(layout.dtype, name));
+  if (!fields.data) return Invalid("input '", name, "' has no 'data'");
+  AIAAS_ASSIGN_OR_RETURN(
+      pending.leaf_depth,
+      kserve_internal::CheckDataLayout(*fields.data, layout, json_util::LeafCheck::kLengthsOnly));
+  pending.json_data = *fields.data;
+  return pending;
 }
 
-absl::StatusOr<std::vector<std::string>> DecodeRequestedOutputs(const Json& outputs) {
-  if (!outputs.is_array()) {
+absl::Status DecodeRequestedOutputs(element outputs, std::vector<std::string>& names,
+                                    OutputEncoding& encoding) {
+  simdjson::dom::array array;
+  if (outputs.get_array().get(array) != SUCCESS) {
     return Invalid("'outputs' must be an array of {\"name\": ...} objects, got ",
                    TypeName(outputs));
   }
-  std::vector<std::string> names;
   std::set<std::string> seen;
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    const Json& output = outputs[i];
-    if (!output.is_object()) {
+  size_t i = 0;
+  for (element output : array) {
+    simdjson::dom::object object;
+    if (output.get_object().get(object) != SUCCESS) {
       return Invalid("outputs[", i, "] must be an object, got ", TypeName(output));
     }
-    auto name_it = output.find("name");
-    if (name_it == output.end() || !name_it->is_string() || name_it->get<std::string>().empty()) {
+    std::optional<element> name_field, parameters_field;
+    for (const auto& [key, value] : object) {
+      if (key == "name") name_field = value;
+      if (key == "parameters") parameters_field = value;
+    }
+    std::string_view text;
+    if (!name_field || name_field->get_string().get(text) != SUCCESS || text.empty()) {
       return Invalid("outputs[", i, "] needs a non-empty string 'name'");
     }
-    std::string name = name_it->get<std::string>();
+    std::string name(text);
     if (!seen.insert(name).second) return Invalid("output '", name, "' is requested twice");
-    if (auto it = output.find("parameters"); it != output.end()) {
-      AIAAS_ASSIGN_OR_RETURN(Parameters parameters,
-                             DecodeParameters(*it, absl::StrCat("output '", name, "'")));
-      auto binary = parameters.find("binary_data");
-      if (binary != parameters.end() && binary->second == ParameterValue(true)) {
-        return Invalid("output '", name,
-                       "': the binary tensor extension (binary_data) is not supported; "
-                       "outputs are returned as JSON");
-      }
+    if (parameters_field) {
+      const std::string context = json_util::Concat("output '", name, "'");
+      AIAAS_ASSIGN_OR_RETURN(Parameters parameters, DecodeParameters(*parameters_field, context));
+      AIAAS_ASSIGN_OR_RETURN(std::optional<bool> binary,
+                             FlagParameter(parameters, "binary_data", context));
+      if (binary) (*binary ? encoding.binary_outputs : encoding.json_outputs).insert(name);
     }
     names.push_back(std::move(name));
+    ++i;
   }
-  return names;
+  return absl::OkStatus();
 }
 
-absl::StatusOr<InferRequest> DecodeInferRequestUnsafe(std::string_view body,
-                                                      const Signature& signature,
-                                                      const CodecLimits& limits) {
-  AIAAS_ASSIGN_OR_RETURN(Json doc, json_util::ParseJsonObject(body));
-  InferRequest request;
-  if (auto it = doc.find("id"); it != doc.end()) {
-    if (!it->is_string()) return Invalid("'id' must be a string, got ", TypeName(*it));
-    request.id = it->get<std::string>();
+// Reads the values of every pending input (all checked) into `request.inputs`.
+// `binary` is the part of the body after the JSON header.
+absl::Status ReadInputValues(std::vector<PendingInput>& pending, std::string_view binary,
+                             InferRequest& request) {
+  size_t offset = 0;
+  for (PendingInput& input : pending) {
+    InputLayout& layout = input.layout;
+    Tensor tensor;
+    tensor.dtype = layout.dtype;
+    if (input.binary_size_bytes) {
+      // CheckBinaryTotal made the sizes add up to binary.size(), so this fits.
+      const auto size = static_cast<size_t>(*input.binary_size_bytes);
+      AIAAS_ASSIGN_OR_RETURN(tensor.data,
+                             kserve_internal::ReadBinaryData(binary.substr(offset, size), layout));
+      offset += size;
+    } else {
+      tensor.data.resize(static_cast<size_t>(layout.element_count) * DataTypeSize(layout.dtype));
+      AIAAS_RETURN_IF_ERROR(kserve_internal::ConvertJsonData(*input.json_data, input.leaf_depth,
+                                                             layout, tensor.data.data()));
+    }
+    tensor.shape = std::move(layout.shape);
+    request.inputs.emplace(std::move(layout.name), std::move(tensor));
   }
-  if (auto it = doc.find("parameters"); it != doc.end()) {
-    AIAAS_ASSIGN_OR_RETURN(request.parameters, DecodeParameters(*it, "request"));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<DecodedInferRequest> DecodeInferRequestUnsafe(
+    std::string_view body, std::optional<size_t> json_header_length, const Signature& signature,
+    const CodecLimits& limits) {
+  if (json_header_length && *json_header_length > body.size()) {
+    return Invalid("Inference-Header-Content-Length is ", *json_header_length,
+                   " but the body has only ", body.size(), " bytes");
   }
-  auto inputs_it = doc.find("inputs");
-  if (inputs_it == doc.end()) return Invalid("the request has no 'inputs'");
-  if (!inputs_it->is_array() || inputs_it->empty()) {
+  const size_t json_length = json_header_length.value_or(body.size());
+  AIAAS_ASSIGN_OR_RETURN(json_util::SimdjsonObject doc,
+                         json_util::SimdjsonObject::Parse(body.substr(0, json_length)));
+  std::optional<element> id, parameters, inputs, outputs;  // the last of repeated keys wins
+  for (const auto& [key, value] : doc.root()) {
+    if (key == "id") id = value;
+    if (key == "parameters") parameters = value;
+    if (key == "inputs") inputs = value;
+    if (key == "outputs") outputs = value;
+  }
+
+  DecodedInferRequest decoded;
+  InferRequest& request = decoded.request;
+  if (id) {
+    std::string_view text;
+    if (id->get_string().get(text) != SUCCESS) {
+      return Invalid("'id' must be a string, got ", TypeName(*id));
+    }
+    request.id = std::string(text);
+  }
+  if (parameters) {
+    AIAAS_ASSIGN_OR_RETURN(request.parameters, DecodeParameters(*parameters, "request"));
+    AIAAS_ASSIGN_OR_RETURN(std::optional<bool> binary_output,
+                           FlagParameter(request.parameters, "binary_data_output", "request"));
+    decoded.output_encoding.binary_by_default = binary_output.value_or(false);
+  }
+  if (!inputs) return Invalid("the request has no 'inputs'");
+  simdjson::dom::array input_array;
+  if (inputs->get_array().get(input_array) != SUCCESS || input_array.begin() == input_array.end()) {
     return Invalid("'inputs' must be a non-empty array of input objects");
   }
+  const RequestContext context{signature, limits, json_header_length.has_value()};
+  std::vector<PendingInput> pending;
   std::vector<std::string> names;
-  for (size_t i = 0; i < inputs_it->size(); ++i) {
-    std::string name;
-    AIAAS_ASSIGN_OR_RETURN(
-        Tensor tensor, DecodeInput((*inputs_it)[i], i, signature, limits, request.inputs, name));
-    request.inputs.emplace(name, std::move(tensor));
-    names.push_back(std::move(name));
+  std::set<std::string> seen;
+  for (element input : input_array) {
+    AIAAS_ASSIGN_OR_RETURN(PendingInput checked,
+                           DecodeInputLayout(input, pending.size(), context, seen));
+    names.push_back(checked.layout.name);
+    pending.push_back(std::move(checked));
   }
   AIAAS_RETURN_IF_ERROR(CheckAllInputsPresent(signature, names));
-  if (auto it = doc.find("outputs"); it != doc.end()) {
-    AIAAS_ASSIGN_OR_RETURN(request.requested_outputs, DecodeRequestedOutputs(*it));
+  if (outputs) {
+    AIAAS_RETURN_IF_ERROR(
+        DecodeRequestedOutputs(*outputs, request.requested_outputs, decoded.output_encoding));
   }
-  return request;
-}
-
-void AppendParameters(const Parameters& parameters, std::string& out) {
-  Json object = Json::object();
-  for (const auto& [key, value] : parameters) {
-    std::visit([&object, &key = key](const auto& v) { object[key] = v; }, value);
+  if (json_header_length) {
+    uint64_t total = 0;
+    bool overflowed = false;
+    for (const PendingInput& input : pending) {
+      const uint64_t size = input.binary_size_bytes.value_or(0);
+      overflowed = overflowed || size > std::numeric_limits<uint64_t>::max() - total;
+      if (!overflowed) total += size;
+    }
+    AIAAS_RETURN_IF_ERROR(
+        kserve_internal::CheckBinaryTotal(total, overflowed, json_length, body.size()));
   }
-  out += object.dump(-1, ' ', false, Json::error_handler_t::replace);
+  AIAAS_RETURN_IF_ERROR(ReadInputValues(pending, body.substr(json_length), request));
+  return decoded;
 }
 
 }  // namespace
 
-absl::StatusOr<InferRequest> DecodeInferRequest(std::string_view body, const Signature& signature,
-                                                const CodecLimits& limits) {
+absl::StatusOr<DecodedInferRequest> DecodeInferRequest(std::string_view body,
+                                                       std::optional<size_t> json_header_length,
+                                                       const Signature& signature,
+                                                       const CodecLimits& limits) {
   try {
-    return DecodeInferRequestUnsafe(body, signature, limits);
-  } catch (const Json::exception& e) {  // not expected: every access is type-checked
+    return DecodeInferRequestUnsafe(body, json_header_length, signature, limits);
+  } catch (const json_util::Json::exception& e) {  // not expected: error paths only
     return Invalid("invalid request: ", e.what());
   } catch (const std::bad_alloc&) {
     return absl::ResourceExhaustedError("out of memory while decoding the request");
   }
 }
 
-std::string EncodeInferResponse(const InferResponse& response) {
-  std::string out = "{";
-  if (!response.id.empty()) {
-    out += "\"id\":";
-    json_util::AppendString(response.id, out);
-    out += ',';
+absl::StatusOr<InferRequest> DecodeInferRequest(std::string_view body, const Signature& signature,
+                                                const CodecLimits& limits) {
+  AIAAS_ASSIGN_OR_RETURN(DecodedInferRequest decoded,
+                         DecodeInferRequest(body, std::nullopt, signature, limits));
+  const OutputEncoding& encoding = decoded.output_encoding;
+  if (!encoding.binary_outputs.empty()) {
+    return Invalid("output '", *encoding.binary_outputs.begin(),
+                   "': the binary tensor extension (binary_data) is not supported; "
+                   "outputs are returned as JSON");
   }
-  out += "\"model_name\":";
-  json_util::AppendString(response.model, out);
-  out += ",\"model_version\":";
-  json_util::AppendString(response.version, out);
-  if (!response.parameters.empty()) {
-    out += ",\"parameters\":";
-    AppendParameters(response.parameters, out);
+  if (encoding.binary_by_default) {
+    return Invalid(
+        "the binary tensor extension (binary_data_output) is not supported; "
+        "outputs are returned as JSON");
   }
-  out += ",\"outputs\":[";
-  bool first = true;
-  for (const auto& [name, tensor] : response.outputs) {
-    if (!first) out += ',';
-    first = false;
-    out += "{\"name\":";
-    json_util::AppendString(name, out);
-    out += ",\"datatype\":\"";
-    out += DataTypeName(tensor.dtype);
-    out += "\",\"shape\":[";
-    for (size_t i = 0; i < tensor.shape.size(); ++i) {
-      if (i > 0) out += ',';
-      absl::StrAppend(&out, tensor.shape[i]);
-    }
-    out += "],\"data\":";
-    json_util::AppendTensorData(tensor, /*nested=*/false, out);
-    out += '}';
-  }
-  out += "]}";
-  return out;
+  return std::move(decoded.request);
 }
 
 }  // namespace aiaas::server

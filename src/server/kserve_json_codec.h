@@ -18,15 +18,17 @@ namespace aiaas::server {
 // All functions are pure and thread-safe. Decoders never throw and never abort on
 // bad input: every problem with the body is InvalidArgument with a message that
 // names the offending field or input (the HTTP layer maps it to 400). Bodies nested
-// deeper than 64 levels are rejected before a DOM is built, so pathological input
-// cannot exhaust the stack. Encoders produce compact UTF-8 JSON; strings that are
-// not valid UTF-8 have the bad bytes replaced by U+FFFD.
+// deeper than 64 levels are rejected while parsing, so pathological input cannot
+// exhaust the stack. Encoders produce compact UTF-8 JSON; strings that are not valid
+// UTF-8 have the bad bytes replaced by U+FFFD. The inference request decoder parses
+// with simdjson straight into the tensor buffers; the other decoders use nlohmann.
+// The binary tensor extension is declared in kserve_binary_codec.h.
 //
 // Numbers in encoded output: integers exactly; FP32/FP64 as the shortest text that
 // parses back to the same float/double (a ".0" is appended to integral values);
 // FP16/BF16 widened to float (the `datatype` stays "FP16"/"BF16", since the binary
 // extension is the only lossless carrier); NaN and infinities, which JSON cannot
-// express, as `null`.
+// express, as `null`. Integers beyond 64 bits in a request read as doubles.
 
 struct CodecLimits {
   // Largest element count a single decoded tensor may have. Checked against the
@@ -43,9 +45,14 @@ struct CodecLimits {
 // data is read; then `data` (flat row-major, or nested exactly like the shape) is
 // converted to native little-endian bytes. Integer types take JSON integers in range,
 // FP32/FP64 any JSON number, BOOL only true/false. FP16, BF16 and BYTES cannot be
-// carried in JSON and are rejected, as are inputs/outputs that ask for the binary
-// tensor extension. Every input the signature declares must be present.
+// carried in JSON and are rejected. Every input the signature declares must be present.
 // The result's `model` and `version` are left empty: they come from the URL.
+// This overload is for callers without the binary tensor extension: it is the
+// four-argument DecodeInferRequest of kserve_binary_codec.h with no
+// Inference-Header-Content-Length, and it also rejects requests that ask for binary
+// outputs ("binary_data" / "binary_data_output" true), which it could not honour.
+// All metadata (names, datatypes, shapes against `signature`, element counts
+// against `limits`) is validated before any tensor memory is allocated.
 [[nodiscard]] absl::StatusOr<InferRequest> DecodeInferRequest(std::string_view body,
                                                               const Signature& signature,
                                                               const CodecLimits& limits);

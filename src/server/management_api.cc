@@ -10,6 +10,7 @@
 #include "common/status_macros.h"
 #include "server/http_errors.h"
 #include "server/management_json.h"
+#include "server/serving_config_json.h"
 #include "server/request_context.h"
 #include "server/version_upload.h"
 
@@ -198,6 +199,47 @@ void RegisterManagementApi(Router* router, services::ModelRegistry* registry,
                    response.headers.emplace_back("Digest", version.digest);
                    return response;
                  }));
+
+  router->Handle("GET", "/api/v1/models/{name}/versions/{version}/config",
+                 Wrap([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+                   AIAAS_ASSIGN_OR_RETURN(
+                       auto version,
+                       registry->GetVersion(TenantFor(request), request.path_params.at("name"),
+                                            request.path_params.at("version")));
+                   return Json(200, EncodeServingConfigJson(version.config));
+                 }));
+
+  // A changed configuration takes effect by unloading: the next request loads
+  // the version with its new batcher (requests already queued get 503).
+  auto update_config = [registry, inference](const HttpRequest& request,
+                                             auto change) -> absl::StatusOr<HttpResponse> {
+    const std::string tenant = TenantFor(request);
+    AIAAS_ASSIGN_OR_RETURN(auto version,
+                           registry->GetVersion(tenant, request.path_params.at("name"),
+                                                request.path_params.at("version")));
+    AIAAS_ASSIGN_OR_RETURN(ServingConfig config, change(version.config));
+    AIAAS_ASSIGN_OR_RETURN(auto updated,
+                           registry->UpdateServingConfig(tenant, version.model,
+                                                         absl::StrCat(version.version), config));
+    inference->Unload(tenant, updated.model, updated.version);
+    return Json(200, EncodeServingConfigJson(updated.config));
+  };
+  router->Handle("PUT", "/api/v1/models/{name}/versions/{version}/config",
+                 Wrap([update_config](const HttpRequest& request) {
+                   return update_config(request, [&](const ServingConfig& base) {
+                     return DecodeServingConfigJson(request.body, base);
+                   });
+                 }));
+  auto set_pinned = [update_config](bool pinned) {
+    return Wrap([update_config, pinned](const HttpRequest& request) {
+      return update_config(request, [pinned](ServingConfig config) -> absl::StatusOr<ServingConfig> {
+        config.pinned = pinned;
+        return config;
+      });
+    });
+  };
+  router->Handle("PUT", "/api/v1/models/{name}/versions/{version}/pin", set_pinned(true));
+  router->Handle("DELETE", "/api/v1/models/{name}/versions/{version}/pin", set_pinned(false));
 
   router->Handle("GET", "/api/v1/models/{name}/aliases",
                  Wrap([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "server/kserve_json_codec.h"
+#include "server/serving_config_json.h"
 
 namespace aiaas::server {
 namespace {
@@ -44,6 +45,7 @@ json VersionObject(const storage::VersionRecord& version) {
               {"size_bytes", version.size_bytes},
               {"description", version.description},
               {"signature", SignatureObject(version.signature)},
+              {"config", json::parse(EncodeServingConfigJson(version.config), nullptr, false)},
               {"created_at", FormatTimeMs(version.created_at_ms)}};
 }
 

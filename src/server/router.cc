@@ -100,11 +100,20 @@ bool Router::MatchSegments(const std::vector<Segment>& pattern,
 }
 
 void Router::Handle(std::string method, std::string_view pattern, Handler handler) {
-  routes_.push_back(Route{std::move(method), ParsePattern(pattern), std::move(handler), nullptr});
+  HandleAsync(std::move(method), pattern,
+              [handler = std::move(handler)](const HttpRequest& request, Respond respond) {
+                respond(handler(request));
+              });
+}
+
+void Router::HandleAsync(std::string method, std::string_view pattern, AsyncHandler handler) {
+  routes_.push_back(Route{std::move(method), std::string(pattern), ParsePattern(pattern),
+                          std::move(handler), nullptr});
 }
 
 void Router::HandleStream(std::string method, std::string_view pattern, StreamHandler handler) {
-  routes_.push_back(Route{std::move(method), ParsePattern(pattern), nullptr, std::move(handler)});
+  routes_.push_back(Route{std::move(method), std::string(pattern), ParsePattern(pattern), nullptr,
+                          std::move(handler)});
 }
 
 Router::Match Router::Find(std::string_view method, std::string_view path) const {
@@ -119,6 +128,7 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
       continue;
     }
     match.status = 200;
+    match.pattern = &route.pattern;
     match.handler = route.handler ? &route.handler : nullptr;
     match.stream_handler = route.stream_handler ? &route.stream_handler : nullptr;
     match.params = std::move(params);

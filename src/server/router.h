@@ -16,6 +16,11 @@ namespace aiaas::server {
 // Builds the response to a fully read request. Runs on a worker thread.
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
+// Starts work on a fully read request on a worker thread and answers later
+// through `respond` (exactly once, from any thread) — for requests that wait
+// on a batcher without holding a thread.
+using AsyncHandler = std::function<void(const HttpRequest&, Respond respond)>;
+
 // Starts a streamed request (headers and path params filled, body empty):
 // returns the consumer for its body, or an error that is sent before the body
 // is read. Runs on the connection's I/O thread and must not block.
@@ -33,13 +38,15 @@ class Router {
  public:
   struct Match {
     int status = 200;  // 200 found, 404 no such path, 405 path exists with other methods
-    const Handler* handler = nullptr;
+    const AsyncHandler* handler = nullptr;
+    const std::string* pattern = nullptr;  // the route's pattern text
     const StreamHandler* stream_handler = nullptr;
     std::map<std::string, std::string> params;
     std::string allow;  // for 405: the methods the path accepts
   };
 
   void Handle(std::string method, std::string_view pattern, Handler handler);
+  void HandleAsync(std::string method, std::string_view pattern, AsyncHandler handler);
   void HandleStream(std::string method, std::string_view pattern, StreamHandler handler);
 
   Match Find(std::string_view method, std::string_view path) const;
@@ -52,8 +59,9 @@ class Router {
   };
   struct Route {
     std::string method;
+    std::string pattern;
     std::vector<Segment> segments;
-    Handler handler;
+    AsyncHandler handler;
     StreamHandler stream_handler;
   };
 

@@ -32,7 +32,10 @@ TEST(RouterTest, MatchesParamsAndMethods) {
   auto match = router.Find("POST", "/v2/models/mlp/versions/3/infer");
   ASSERT_EQ(match.status, 200);
   ASSERT_NE(match.handler, nullptr);
-  EXPECT_EQ((*match.handler)(HttpRequest{}).body, "infer-v");
+  HttpResponse response;
+  (*match.handler)(HttpRequest{}, [&](HttpResponse r) { response = std::move(r); });
+  EXPECT_EQ(response.body, "infer-v");
+  EXPECT_EQ(*match.pattern, "/v2/models/{model}/versions/{version}/infer");
   EXPECT_EQ(match.params.at("model"), "mlp");
   EXPECT_EQ(match.params.at("version"), "3");
 }

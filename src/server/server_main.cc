@@ -18,6 +18,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/logging.h"
+#include "monitoring/metrics.h"
+#include "monitoring/model_stats.h"
 #include "runtime/torchscript_runtime.h"
 #include "server/http_server.h"
 #include "server/inference_api.h"
@@ -52,6 +54,10 @@ ABSL_FLAG(int, exit_timeout_s, 30,
           "On SIGTERM/SIGINT, seconds to let in-flight requests finish before exiting");
 ABSL_FLAG(int, idle_timeout_s, 60, "Seconds a connection may make no read/write progress");
 ABSL_FLAG(std::string, log_format, "text", "Log line format: text or json");
+ABSL_FLAG(bool, access_log, false, "Log one structured line per HTTP request");
+ABSL_FLAG(int64_t, model_memory_budget, 0,
+          "Bytes of model weights that may be loaded at once; least recently used unpinned "
+          "versions are evicted beyond it (0 = unlimited)");
 
 namespace aiaas {
 namespace {
@@ -95,14 +101,26 @@ int Run() {
   torchscript.intra_op_threads = std::max(1, absl::GetFlag(FLAGS_intra_op_threads));
   runtimes.Register(std::make_unique<runtime::TorchScriptRuntime>(torchscript));
 
+  monitoring::Metrics metrics;
+  monitoring::ModelStats stats;
   services::ModelRegistry registry(metadata->get(), artifacts->get(), &runtimes);
-  services::InferenceService inference(&registry, &runtimes);
+  services::InferenceServiceOptions inference_options;
+  inference_options.model_memory_budget_bytes = absl::GetFlag(FLAGS_model_memory_budget);
+  inference_options.metrics = &metrics;
+  inference_options.stats = &stats;
+  services::InferenceService inference(&registry, &runtimes, inference_options);
 
   server::Readiness readiness;
   server::Router router;
   server::CodecLimits limits;
   limits.max_elements_per_tensor = absl::GetFlag(FLAGS_max_tensor_elements);
-  server::RegisterInferenceApi(&router, &inference, &registry, &readiness, limits);
+  server::InferenceApiDeps deps;
+  deps.inference = &inference;
+  deps.registry = &registry;
+  deps.readiness = &readiness;
+  deps.metrics = &metrics;
+  deps.stats = &stats;
+  server::RegisterInferenceApi(&router, deps, limits);
   server::ManagementApiOptions management;
   management.max_upload_bytes = absl::GetFlag(FLAGS_max_upload_bytes);
   server::RegisterManagementApi(&router, &registry, &inference, management);
@@ -115,6 +133,10 @@ int Run() {
   http.max_body_bytes = absl::GetFlag(FLAGS_max_body_bytes);
   http.max_upload_bytes = absl::GetFlag(FLAGS_max_upload_bytes);
   http.idle_timeout_s = absl::GetFlag(FLAGS_idle_timeout_s);
+  http.access_log = absl::GetFlag(FLAGS_access_log);
+  http.on_response = [&metrics](const std::string& route, int status) {
+    metrics.RecordHttp(route, status);
+  };
   auto http_server = server::HttpServer::Create(http, &router);
   if (!http_server.ok()) {
     LogError("cannot start the HTTP server", {{"error", http_server.status().ToString()}});

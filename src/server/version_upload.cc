@@ -12,6 +12,7 @@
 #include "server/management_json.h"
 #include "server/multipart_parser.h"
 #include "server/request_context.h"
+#include "server/serving_config_json.h"
 
 namespace aiaas::server {
 namespace {
@@ -55,10 +56,11 @@ class VersionUpload final : public BodyConsumer {
       AIAAS_ASSIGN_OR_RETURN(upload_, registry_->StartUpload(max_upload_bytes_));
       return absl::OkStatus();
     }
-    if (current_ != "format" && current_ != "signature" && current_ != "description") {
+    if (current_ != "format" && current_ != "signature" && current_ != "description" &&
+        current_ != "config") {
       return absl::InvalidArgumentError(
           absl::StrCat("unknown form field '", current_.substr(0, 64),
-                       "'; expected file, format, signature, description"));
+                       "'; expected file, format, signature, description, config"));
     }
     if (texts_.count(current_) > 0) {
       return absl::InvalidArgumentError(absl::StrCat("form field '", current_, "' is repeated"));
@@ -107,6 +109,14 @@ class VersionUpload final : public BodyConsumer {
             absl::StrCat("invalid 'signature' field: ", std::string(signature.status().message())));
       }
       push.signature = *std::move(signature);
+    }
+    if (auto it = texts_.find("config"); it != texts_.end() && !it->second.empty()) {
+      auto config = DecodeServingConfigJson(it->second, ServingConfig{});
+      if (!config.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("invalid 'config' field: ", std::string(config.status().message())));
+      }
+      push.config = *std::move(config);
     }
     return registry_->PushVersion(push, std::move(upload_));
   }

@@ -131,6 +131,7 @@ absl::StatusOr<storage::VersionRecord> ModelRegistry::PushVersion(
   record.size_bytes = blob.size_bytes;
   record.description = request.description;
   record.signature = *std::move(signature);
+  record.config = request.config;
 
   absl::MutexLock lock(&blob_mu_);
   auto model = metadata_->GetModel(request.tenant, request.model);
@@ -207,6 +208,13 @@ absl::StatusOr<storage::VersionRecord> ModelRegistry::DeleteVersion(const std::s
                          metadata_->DeleteVersion(tenant, model, version.version));
   CollectBlob(digest);
   return version;
+}
+
+absl::StatusOr<storage::VersionRecord> ModelRegistry::UpdateServingConfig(
+    const std::string& tenant, const std::string& model, const std::string& ref,
+    const ServingConfig& config) {
+  AIAAS_ASSIGN_OR_RETURN(storage::VersionRecord version, GetVersion(tenant, model, ref));
+  return metadata_->UpdateServingConfig(tenant, model, version.version, config);
 }
 
 absl::StatusOr<storage::AliasRecord> ModelRegistry::SetAlias(const std::string& tenant,

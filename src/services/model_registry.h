@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "common/serving_config.h"
 #include "common/tensor.h"
 #include "runtime/runtime.h"
 #include "services/artifact_upload.h"
@@ -34,6 +35,7 @@ struct PushRequest {
   std::string format;
   std::string description;
   std::optional<Signature> signature;
+  ServingConfig config;
 };
 
 // Models, versions and aliases of every tenant: validates names, keeps blobs
@@ -89,6 +91,12 @@ class ModelRegistry {
   [[nodiscard]] absl::StatusOr<storage::VersionRecord> DeleteVersion(const std::string& tenant,
                                                                      const std::string& model,
                                                                      const std::string& ref);
+
+  // Replaces a version's serving configuration (the caller unloads the
+  // version so the next request loads it with the new configuration).
+  [[nodiscard]] absl::StatusOr<storage::VersionRecord> UpdateServingConfig(
+      const std::string& tenant, const std::string& model, const std::string& ref,
+      const ServingConfig& config);
 
   [[nodiscard]] absl::StatusOr<storage::AliasRecord> SetAlias(const std::string& tenant,
                                                               const std::string& model,

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "services/inference_service.h"
 #include "storage/local_artifact_store.h"
@@ -48,6 +49,20 @@ class FakeRuntime final : public runtime::Runtime {
   }
   std::atomic<int> loads{0};
 };
+
+absl::StatusOr<InferResponse> InferSync(InferenceService& service,
+                                        const storage::VersionRecord& version,
+                                        InferRequest request) {
+  absl::Notification done;
+  absl::StatusOr<InferResponse> result;
+  service.Infer(version, std::move(request), InferOptions{},
+                [&](absl::StatusOr<InferResponse> response) {
+                  result = std::move(response);
+                  done.Notify();
+                });
+  done.WaitForNotification();
+  return result;
+}
 
 class ModelRegistryTest : public ::testing::Test {
  protected:
@@ -155,7 +170,7 @@ TEST_F(ModelRegistryTest, InferenceLoadsOnceUnderConcurrencyAndSelectsOutputs) {
   auto version = Push("m", "ok");
   ASSERT_TRUE(version.ok());
   int loads_after_push = runtime_->loads.load();
-  InferenceService inference(registry_.get(), &runtimes_);
+  InferenceService inference(registry_.get(), &runtimes_, InferenceServiceOptions{});
   std::vector<std::thread> threads;
   std::atomic<int> successes{0};
   for (int i = 0; i < 8; ++i) {
@@ -167,7 +182,7 @@ TEST_F(ModelRegistryTest, InferenceLoadsOnceUnderConcurrencyAndSelectsOutputs) {
       x.data = {std::byte{7}};
       request.inputs["x"] = x;
       request.requested_outputs = {"z"};
-      auto response = inference.Infer(*version, request);
+      auto response = InferSync(inference, *version, request);
       if (response.ok() && response->outputs.size() == 1 && response->outputs[0].first == "z") {
         ++successes;
       }
@@ -180,7 +195,7 @@ TEST_F(ModelRegistryTest, InferenceLoadsOnceUnderConcurrencyAndSelectsOutputs) {
   InferRequest unknown_output;
   unknown_output.inputs["x"] = Tensor{DataType::kUint8, {1}, {std::byte{1}}};
   unknown_output.requested_outputs = {"nope"};
-  auto response = inference.Infer(*version, unknown_output);
+  auto response = InferSync(inference, *version, unknown_output);
   EXPECT_EQ(response.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
@@ -192,7 +207,7 @@ TEST_F(ModelRegistryTest, CorruptedBlobIsNotServed) {
   std::filesystem::permissions(*path, std::filesystem::perms::owner_write,
                                std::filesystem::perm_options::add);
   std::ofstream(*path, std::ios::app) << "tampered";
-  InferenceService inference(registry_.get(), &runtimes_);
+  InferenceService inference(registry_.get(), &runtimes_, InferenceServiceOptions{});
   auto loaded = inference.EnsureLoaded(*version);
   EXPECT_EQ(loaded.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(loaded.message().find("corrupt"), std::string::npos) << loaded;

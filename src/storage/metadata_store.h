@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/serving_config.h"
 #include "common/tensor.h"
 
 namespace aiaas::storage {
@@ -34,6 +35,9 @@ struct VersionRecord {
   int64_t size_bytes = 0;
   std::string description;
   Signature signature;
+  // How the version is served. Versions stored before serving configs existed
+  // read back as ServingConfig{} (the defaults of the running build).
+  ServingConfig config;
   int64_t created_at_ms = 0;
 };
 
@@ -59,8 +63,9 @@ struct ModelUpdate {
 //
 // Thread-safety: all methods may be called concurrently from any thread.
 // Error codes: NotFound for an unknown model/version/alias, AlreadyExists for a
-// duplicate model name, InvalidArgument for a bad page token, Internal for
-// database failures (the message names the failing operation).
+// duplicate model name, InvalidArgument for a bad page token or a serving config
+// the store cannot hold (see UpdateServingConfig), Internal for database
+// failures (the message names the failing operation).
 class MetadataStore {
  public:
   virtual ~MetadataStore() = default;
@@ -88,7 +93,9 @@ class MetadataStore {
 
   // Creates the next version of an existing model, atomically assigning
   // max(version ever created) + 1. `version.version` and `created_at_ms` are
-  // ignored and filled in the result. NotFound if the model does not exist.
+  // ignored and filled in the result; `version.config` is stored as given.
+  // NotFound if the model does not exist; InvalidArgument as for
+  // UpdateServingConfig.
   [[nodiscard]] virtual absl::StatusOr<VersionRecord> CreateVersion(
       const VersionRecord& version) = 0;
 
@@ -103,6 +110,16 @@ class MetadataStore {
   // All versions of a model, ascending. NotFound if the model does not exist.
   [[nodiscard]] virtual absl::StatusOr<std::vector<VersionRecord>> ListVersions(
       const std::string& tenant, const std::string& model) = 0;
+
+  // Replaces the serving config of an existing version (whether or not one was
+  // stored before) and returns the updated record. NotFound if the model or
+  // version does not exist. The store checks only what it needs to hold the
+  // values (sizes >= 0, counts and timeouts >= 1, preferred sizes >= 1) and
+  // answers InvalidArgument otherwise; serving limits and cross-field rules
+  // are the caller's (the HTTP codec validates them).
+  [[nodiscard]] virtual absl::StatusOr<VersionRecord> UpdateServingConfig(
+      const std::string& tenant, const std::string& model, int64_t version,
+      const ServingConfig& config) = 0;
 
   // Deletes one version and any alias pointing at it. Returns its digest.
   [[nodiscard]] virtual absl::StatusOr<std::string> DeleteVersion(const std::string& tenant,

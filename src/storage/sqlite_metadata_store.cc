@@ -13,12 +13,14 @@
 #include "common/status_macros.h"
 #include "storage/sqlite_connection.h"
 #include "storage/sqlite_schema.h"
-#include "storage/sqlite_signature_rows.h"
+#include "storage/sqlite_serving_config_rows.h"
+#include "storage/sqlite_version_rows.h"
 
 namespace aiaas::storage {
 namespace {
 
 using sqlite::Connection;
+using sqlite::ModelRef;
 using sqlite::Query;
 using sqlite::Statement;
 using sqlite::Transaction;
@@ -68,24 +70,6 @@ constexpr Query kDeleteModel = {"delete model", "DELETE FROM models WHERE id = ?
 constexpr Query kNextVersion = {
     "assign version number",
     "UPDATE models SET next_version = next_version + 1 WHERE id = ?1 RETURNING next_version - 1"};
-constexpr Query kInsertVersion = {
-    "insert version",
-    "INSERT INTO versions(model_id, version, format, digest, size_bytes, description,"
-    " created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id"};
-constexpr Query kSelectVersion = {
-    "read version",
-    "SELECT id, version, format, digest, size_bytes, description, created_at_ms FROM versions"
-    " WHERE model_id = ?1 AND version = ?2"};
-constexpr Query kSelectLatestVersion = {
-    "read latest version",
-    "SELECT id, version, format, digest, size_bytes, description, created_at_ms FROM versions"
-    " WHERE model_id = ?1 ORDER BY version DESC LIMIT 1"};
-constexpr Query kSelectVersions = {
-    "list versions",
-    "SELECT id, version, format, digest, size_bytes, description, created_at_ms FROM versions"
-    " WHERE model_id = ?1 ORDER BY version"};
-constexpr Query kVersionExists = {"find version",
-                                  "SELECT 1 FROM versions WHERE model_id = ?1 AND version = ?2"};
 constexpr Query kDeleteVersion = {
     "delete version", "DELETE FROM versions WHERE model_id = ?1 AND version = ?2 RETURNING digest"};
 constexpr Query kCountDigest = {"count digest references",
@@ -176,33 +160,6 @@ absl::StatusOr<std::string> DecodePageToken(const std::string& token) {
   }
   if (!valid) return absl::InvalidArgumentError("invalid page token");
   return absl::HexStringToBytes(token);
-}
-
-// Runs one of the kSelect*Version* queries (already bound) and reads every
-// resulting version with its signature.
-absl::StatusOr<std::vector<VersionRecord>> ReadVersions(Connection& db, Statement& stmt,
-                                                        const std::string& tenant,
-                                                        const std::string& model) {
-  std::vector<VersionRecord> versions;
-  std::vector<int64_t> row_ids;
-  while (true) {
-    AIAAS_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    VersionRecord& v = versions.emplace_back();
-    row_ids.push_back(stmt.ColumnInt(0));
-    v.tenant = tenant;
-    v.model = model;
-    v.version = stmt.ColumnInt(1);
-    v.format = stmt.ColumnText(2);
-    v.digest = stmt.ColumnText(3);
-    v.size_bytes = stmt.ColumnInt(4);
-    v.description = stmt.ColumnText(5);
-    v.created_at_ms = stmt.ColumnInt(6);
-  }
-  for (size_t i = 0; i < versions.size(); ++i) {
-    AIAAS_ASSIGN_OR_RETURN(versions[i].signature, sqlite::ReadSignature(db, row_ids[i]));
-  }
-  return versions;
 }
 
 int64_t SystemNowMs() { return absl::ToUnixMillis(absl::Now()); }
@@ -370,7 +327,8 @@ absl::StatusOr<std::vector<std::string>> SqliteMetadataStore::DeleteModel(const 
     }
   }
   {
-    // Labels, versions, their tensors and aliases go by ON DELETE CASCADE.
+    // Labels, versions, their tensors and serving configs, and aliases go by
+    // ON DELETE CASCADE.
     AIAAS_ASSIGN_OR_RETURN(Statement stmt, db.Prepare(kDeleteModel));
     AIAAS_RETURN_IF_ERROR(stmt.BindInt(1, model_id).Run());
   }
@@ -381,6 +339,7 @@ absl::StatusOr<std::vector<std::string>> SqliteMetadataStore::DeleteModel(const 
 // ---- Versions ----
 
 absl::StatusOr<VersionRecord> SqliteMetadataStore::CreateVersion(const VersionRecord& version) {
+  AIAAS_RETURN_IF_ERROR(sqlite::CheckStorable(version.config));
   absl::MutexLock lock(&mu_);
   Connection& db = *db_;
   AIAAS_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db, TxnMode::kImmediate));
@@ -395,18 +354,7 @@ absl::StatusOr<VersionRecord> SqliteMetadataStore::CreateVersion(const VersionRe
     created.version = stmt.ColumnInt(0);
     AIAAS_RETURN_IF_ERROR(stmt.Run());
   }
-  int64_t version_id = 0;
-  {
-    AIAAS_ASSIGN_OR_RETURN(Statement stmt, db.Prepare(kInsertVersion));
-    stmt.BindInt(1, model_id).BindInt(2, created.version).BindText(3, created.format);
-    stmt.BindText(4, created.digest).BindInt(5, created.size_bytes);
-    stmt.BindText(6, created.description).BindInt(7, created.created_at_ms);
-    AIAAS_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return absl::InternalError("sqlite: insert version: no id returned");
-    version_id = stmt.ColumnInt(0);
-    AIAAS_RETURN_IF_ERROR(stmt.Run());
-  }
-  AIAAS_RETURN_IF_ERROR(sqlite::InsertSignature(db, version_id, created.signature));
+  AIAAS_RETURN_IF_ERROR(sqlite::InsertVersion(db, model_id, created).status());
   AIAAS_RETURN_IF_ERROR(txn.Commit());
   return created;
 }
@@ -418,12 +366,11 @@ absl::StatusOr<VersionRecord> SqliteMetadataStore::GetVersion(const std::string&
   Connection& db = *db_;
   AIAAS_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db, TxnMode::kDeferred));
   AIAAS_ASSIGN_OR_RETURN(int64_t model_id, FindModelId(db, tenant, model));
-  AIAAS_ASSIGN_OR_RETURN(Statement stmt, db.Prepare(kSelectVersion));
-  stmt.BindInt(1, model_id).BindInt(2, version);
-  AIAAS_ASSIGN_OR_RETURN(std::vector<VersionRecord> found, ReadVersions(db, stmt, tenant, model));
-  if (found.empty()) return VersionNotFound(model, version);
+  AIAAS_ASSIGN_OR_RETURN(std::optional<VersionRecord> found,
+                         sqlite::ReadVersion(db, ModelRef{model_id, tenant, model}, version));
+  if (!found.has_value()) return VersionNotFound(model, version);
   AIAAS_RETURN_IF_ERROR(txn.Commit());
-  return std::move(found.front());
+  return *std::move(found);
 }
 
 absl::StatusOr<VersionRecord> SqliteMetadataStore::GetLatestVersion(const std::string& tenant,
@@ -432,14 +379,13 @@ absl::StatusOr<VersionRecord> SqliteMetadataStore::GetLatestVersion(const std::s
   Connection& db = *db_;
   AIAAS_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db, TxnMode::kDeferred));
   AIAAS_ASSIGN_OR_RETURN(int64_t model_id, FindModelId(db, tenant, model));
-  AIAAS_ASSIGN_OR_RETURN(Statement stmt, db.Prepare(kSelectLatestVersion));
-  stmt.BindInt(1, model_id);
-  AIAAS_ASSIGN_OR_RETURN(std::vector<VersionRecord> found, ReadVersions(db, stmt, tenant, model));
-  if (found.empty()) {
+  AIAAS_ASSIGN_OR_RETURN(std::optional<VersionRecord> found,
+                         sqlite::ReadLatestVersion(db, ModelRef{model_id, tenant, model}));
+  if (!found.has_value()) {
     return absl::NotFoundError(absl::StrCat("model '", model, "' has no versions"));
   }
   AIAAS_RETURN_IF_ERROR(txn.Commit());
-  return std::move(found.front());
+  return *std::move(found);
 }
 
 absl::StatusOr<std::vector<VersionRecord>> SqliteMetadataStore::ListVersions(
@@ -448,11 +394,31 @@ absl::StatusOr<std::vector<VersionRecord>> SqliteMetadataStore::ListVersions(
   Connection& db = *db_;
   AIAAS_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db, TxnMode::kDeferred));
   AIAAS_ASSIGN_OR_RETURN(int64_t model_id, FindModelId(db, tenant, model));
-  AIAAS_ASSIGN_OR_RETURN(Statement stmt, db.Prepare(kSelectVersions));
-  stmt.BindInt(1, model_id);
-  AIAAS_ASSIGN_OR_RETURN(std::vector<VersionRecord> found, ReadVersions(db, stmt, tenant, model));
+  AIAAS_ASSIGN_OR_RETURN(std::vector<VersionRecord> found,
+                         sqlite::ReadAllVersions(db, ModelRef{model_id, tenant, model}));
   AIAAS_RETURN_IF_ERROR(txn.Commit());
   return found;
+}
+
+absl::StatusOr<VersionRecord> SqliteMetadataStore::UpdateServingConfig(
+    const std::string& tenant, const std::string& model, int64_t version,
+    const ServingConfig& config) {
+  AIAAS_RETURN_IF_ERROR(sqlite::CheckStorable(config));
+  absl::MutexLock lock(&mu_);
+  Connection& db = *db_;
+  AIAAS_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db, TxnMode::kImmediate));
+  AIAAS_ASSIGN_OR_RETURN(int64_t model_id, FindModelId(db, tenant, model));
+  AIAAS_ASSIGN_OR_RETURN(std::optional<int64_t> version_id,
+                         sqlite::FindVersionId(db, model_id, version));
+  if (!version_id.has_value()) return VersionNotFound(model, version);
+  AIAAS_RETURN_IF_ERROR(sqlite::WriteServingConfig(db, *version_id, config));
+  AIAAS_ASSIGN_OR_RETURN(std::optional<VersionRecord> updated,
+                         sqlite::ReadVersion(db, ModelRef{model_id, tenant, model}, version));
+  if (!updated.has_value()) {
+    return absl::InternalError("sqlite: update serving config: version row vanished");
+  }
+  AIAAS_RETURN_IF_ERROR(txn.Commit());
+  return *std::move(updated);
 }
 
 absl::StatusOr<std::string> SqliteMetadataStore::DeleteVersion(const std::string& tenant,
@@ -464,7 +430,8 @@ absl::StatusOr<std::string> SqliteMetadataStore::DeleteVersion(const std::string
   AIAAS_ASSIGN_OR_RETURN(int64_t model_id, FindModelId(db, tenant, model));
   std::string digest;
   {
-    // Aliases pointing at the version and its tensors go by ON DELETE CASCADE.
+    // Aliases pointing at the version, its tensors and its serving config go
+    // by ON DELETE CASCADE.
     AIAAS_ASSIGN_OR_RETURN(Statement stmt, db.Prepare(kDeleteVersion));
     stmt.BindInt(1, model_id).BindInt(2, version);
     AIAAS_ASSIGN_OR_RETURN(bool row, stmt.Step());
@@ -485,10 +452,9 @@ absl::Status SqliteMetadataStore::SetAlias(const std::string& tenant, const std:
   AIAAS_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db, TxnMode::kImmediate));
   AIAAS_ASSIGN_OR_RETURN(int64_t model_id, FindModelId(db, tenant, model));
   {
-    AIAAS_ASSIGN_OR_RETURN(Statement stmt, db.Prepare(kVersionExists));
-    stmt.BindInt(1, model_id).BindInt(2, version);
-    AIAAS_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return VersionNotFound(model, version);
+    AIAAS_ASSIGN_OR_RETURN(std::optional<int64_t> version_id,
+                           sqlite::FindVersionId(db, model_id, version));
+    if (!version_id.has_value()) return VersionNotFound(model, version);
   }
   {
     AIAAS_ASSIGN_OR_RETURN(Statement stmt, db.Prepare(kUpsertAlias));

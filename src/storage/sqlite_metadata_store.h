@@ -87,6 +87,11 @@ class SqliteMetadataStore final : public MetadataStore {
                                                  const std::string& model) override;
   absl::StatusOr<std::vector<VersionRecord>> ListVersions(const std::string& tenant,
                                                           const std::string& model) override;
+  // Replaces the config in one IMMEDIATE transaction (an upsert: versions
+  // created before schema step 2 have no config row yet).
+  absl::StatusOr<VersionRecord> UpdateServingConfig(const std::string& tenant,
+                                                    const std::string& model, int64_t version,
+                                                    const ServingConfig& config) override;
   absl::StatusOr<std::string> DeleteVersion(const std::string& tenant, const std::string& model,
                                             int64_t version) override;
 

@@ -1,7 +1,5 @@
 #include "storage/sqlite_metadata_store.h"
 
-#include <sqlite3.h>
-
 #include <atomic>
 #include <set>
 #include <string>
@@ -11,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/sqlite_schema.h"
+#include "storage/test_raw_sql.h"
 #include "storage/test_temp_dir.h"
 
 namespace aiaas::storage {
@@ -19,27 +18,6 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-// Runs SQL on the database file through a separate connection, the way
-// another process (or an operator with the sqlite3 shell) would.
-int64_t RawSql(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  int64_t result = -1;
-  char* error = nullptr;
-  const int rc = sqlite3_exec(
-      db, sql.c_str(),
-      [](void* out, int, char** values, char**) {
-        if (values[0] != nullptr) *static_cast<int64_t*>(out) = std::stoll(values[0]);
-        return 0;
-      },
-      &result, &error);
-  EXPECT_EQ(rc, SQLITE_OK) << (error != nullptr ? error : "") << " in " << sql;
-  sqlite3_free(error);
-  sqlite3_close(db);
-  return result;
-}
 
 class SqliteMetadataStoreTest : public ::testing::Test {
  protected:
@@ -444,7 +422,8 @@ TEST_F(SqliteMetadataStoreTest, DeleteModelCascadesAndReturnsDigests) {
   ASSERT_TRUE(digests.ok()) << digests.status();
   EXPECT_THAT(*digests, ElementsAre("sha256:aa", "sha256:bb"));
   EXPECT_EQ(store_->GetModel("default", "mnist").status().code(), absl::StatusCode::kNotFound);
-  for (const char* table : {"models", "model_labels", "versions", "version_tensors", "aliases"}) {
+  for (const char* table : {"models", "model_labels", "versions", "version_tensors",
+                            "version_serving_configs", "aliases"}) {
     EXPECT_EQ(RawSql(path_, std::string("SELECT COUNT(*) FROM ") + table), 0) << table;
   }
   EXPECT_EQ(store_->DeleteModel("default", "mnist").status().code(), absl::StatusCode::kNotFound);

@@ -15,9 +15,9 @@ struct Migration {
 };
 
 // Ordered, append-only. Every row belonging to a tenant carries it directly
-// (models.tenant_id) or through its model (labels, versions, tensors, aliases),
-// and all of those cascade when their model is deleted.
-constexpr std::array<Migration, 1> kMigrations = {{
+// (models.tenant_id) or through its model (labels, versions, tensors, serving
+// configs, aliases), and all of those cascade when their model is deleted.
+constexpr std::array<Migration, 2> kMigrations = {{
     {1, R"sql(
 CREATE TABLE tenants (
   id            INTEGER PRIMARY KEY,
@@ -81,6 +81,26 @@ CREATE TABLE aliases (
 ) WITHOUT ROWID;
 CREATE INDEX aliases_by_version ON aliases(model_id, version);
 )sql"},
+    {2, R"sql(
+-- One row per version, written by CreateVersion and UpdateServingConfig.
+-- Versions created before this step have no row and read as the defaults.
+-- The checks are what storage needs to hold the values; serving limits
+-- (largest batch, most instances, ...) are validated by the API layer so that
+-- they can change without a migration. preferred_batch_sizes lists positive
+-- sizes joined by ',' such as '1,2,4'; '' for none.
+CREATE TABLE version_serving_configs (
+  version_id            INTEGER PRIMARY KEY REFERENCES versions(id) ON DELETE CASCADE,
+  max_batch_size        INTEGER NOT NULL CHECK (max_batch_size >= 0),
+  max_queue_delay_us    INTEGER NOT NULL CHECK (max_queue_delay_us >= 0),
+  preferred_batch_sizes TEXT NOT NULL DEFAULT ''
+    CHECK (preferred_batch_sizes NOT GLOB '*[^0-9,]*'),
+  instance_count        INTEGER NOT NULL CHECK (instance_count >= 1),
+  max_queue_size        INTEGER NOT NULL CHECK (max_queue_size >= 1),
+  default_timeout_ms    INTEGER NOT NULL CHECK (default_timeout_ms >= 1),
+  warmup                INTEGER NOT NULL CHECK (warmup IN (0, 1)),
+  pinned                INTEGER NOT NULL CHECK (pinned IN (0, 1))
+);
+)sql"},
 }};
 
 constexpr Query kCurrentVersion = {"read schema version",
@@ -100,6 +120,10 @@ absl::StatusOr<int64_t> CurrentVersion(Connection& conn) {
 int64_t LatestSchemaVersion() { return kMigrations.back().version; }
 
 absl::Status MigrateSchema(Connection& conn, int64_t now_ms) {
+  return MigrateSchemaTo(conn, LatestSchemaVersion(), now_ms);
+}
+
+absl::Status MigrateSchemaTo(Connection& conn, int64_t target_version, int64_t now_ms) {
   AIAAS_RETURN_IF_ERROR(
       conn.Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
                 "  version       INTEGER PRIMARY KEY,"
@@ -114,6 +138,7 @@ absl::Status MigrateSchema(Connection& conn, int64_t now_ms) {
           LatestSchemaVersion(), "); run a newer aiaas or restore a backup"));
     }
     if (current >= migration.version) continue;  // already applied; txn rolls back
+    if (migration.version > target_version) break;
     AIAAS_RETURN_IF_ERROR(
         conn.Exec(migration.sql, absl::StrCat("apply schema migration ", migration.version)));
     {

@@ -25,6 +25,12 @@ int64_t LatestSchemaVersion();
 // Internal/Unavailable on database errors. `now_ms` stamps the applied steps.
 [[nodiscard]] absl::Status MigrateSchema(Connection& conn, int64_t now_ms);
 
+// Like MigrateSchema, but stops after step `target_version` (steps above it
+// are left for a later call). Lets a test build a database as an older build
+// left it and check that the next step upgrades it.
+[[nodiscard]] absl::Status MigrateSchemaTo(Connection& conn, int64_t target_version,
+                                           int64_t now_ms);
+
 }  // namespace aiaas::storage::sqlite
 
 #endif  // AIAAS_STORAGE_SQLITE_SCHEMA_H_

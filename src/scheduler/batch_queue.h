@@ -1,0 +1,136 @@
+#ifndef AIAAS_SCHEDULER_BATCH_QUEUE_H_
+#define AIAAS_SCHEDULER_BATCH_QUEUE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "common/serving_config.h"
+#include "scheduler/task.h"
+
+// The queue and scheduling policy behind a Batcher (see batcher.h for the
+// rules in prose). Batcher users need not include this header.
+namespace aiaas::scheduler {
+
+// A task waiting in a BatchQueue.
+struct QueuedTask {
+  Task task;
+  // BatchRows(task.inputs); for a non-batching model, 0 when it has none.
+  int64_t rows = 0;
+  // When Add() accepted it, by the queue's clock.
+  absl::Time enqueued;
+};
+
+// Why a batch was dispatched, or that none is (kWait).
+enum class DispatchReason {
+  kWait,       // nothing to dispatch yet
+  kAlone,      // max_batch_size == 0: the oldest request runs by itself
+  kFull,       // max_batch_size rows, or the next compatible request does not fit
+  kPreferred,  // a preferred batch size reached (the batch is cut there)
+  kDelay,      // the oldest request waited max_queue_delay_us
+};
+
+// The next batch of a queue, as decided by PlanBatch().
+struct BatchPlan {
+  DispatchReason reason = DispatchReason::kWait;
+  // Indices into the queue, ascending, starting with 0; empty when kWait.
+  std::vector<size_t> members;
+  // Rows of the members.
+  int64_t rows = 0;
+  // With kWait: when the oldest request's delay expires (plan again then, or
+  // when a request arrives).
+  absl::Time wait_until = absl::InfiniteFuture();
+};
+
+// The scheduling rules as a pure function of the queue (oldest first, no
+// expired or cancelled tasks, non-empty), a valid `config` and the time.
+BatchPlan PlanBatch(const std::deque<QueuedTask>& queue, const ServingConfig& config,
+                    absl::Time now);
+
+// What a batcher thread does next, from BatchQueue::Next().
+struct Work {
+  struct Failed {
+    QueuedTask task;
+    absl::Status status;
+    TaskTiming timing;
+  };
+  // Tasks to execute as one batch, oldest first; may be empty.
+  std::vector<QueuedTask> batch;
+  DispatchReason reason = DispatchReason::kWait;
+  absl::Time dispatched;
+  // Tasks never to execute (expired, cancelled, unloaded): call `done` with
+  // the status and timing.
+  std::vector<Failed> failed;
+  // The queue is stopped: after this work the thread should exit.
+  bool stop = false;
+};
+
+// A FIFO of tasks for one model version, shared by its batcher threads. At
+// most one idle thread at a time (the leader) forms the next batch, waiting on
+// the clock for the batching delay; the others wait their turn.
+//
+// Thread-safety: all methods may be called concurrently. `clock` is borrowed
+// and must outlive every call.
+class BatchQueue {
+ public:
+  // `config` must be valid (ValidateServingConfig).
+  BatchQueue(const ServingConfig& config, Clock* clock, std::string name);
+
+  BatchQueue(const BatchQueue&) = delete;
+  BatchQueue& operator=(const BatchQueue&) = delete;
+
+  // Queues `task` (see Batcher::Submit for the errors).
+  [[nodiscard]] absl::Status Add(Task task);
+
+  // Blocks until the calling thread has work: a batch to run and/or tasks to
+  // fail. The batch's requests count as in flight until Finished().
+  Work Next();
+
+  // The caller finished running a batch of `requests` requests from Next()
+  // (the executor returned; results may not be delivered yet).
+  void Finished(size_t requests);
+
+  // Refuses new tasks; the next Next() calls hand every queued task back as
+  // failed with Unavailable and tell each thread to stop. Idempotent. After
+  // Stop() the queue no longer uses the clock (a thread finishing after its
+  // Batcher is gone may outlive the clock).
+  void Stop();
+
+  int queue_depth() const;
+  int in_flight() const;
+
+ private:
+  bool CanLead() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Moves expired and cancelled tasks into `failed`.
+  void DropDeadLocked(absl::Time now, std::vector<Work::Failed>* failed)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Moves the plan's members from the queue into `batch`.
+  void TakeLocked(const BatchPlan& plan, std::vector<QueuedTask>* batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const ServingConfig config_;
+  Clock* const clock_;
+  const std::string name_;
+
+  mutable absl::Mutex mu_;
+  std::deque<QueuedTask> queue_ ABSL_GUARDED_BY(mu_);
+  // Tasks accepted so far: a change wakes the leader to plan again.
+  uint64_t added_ ABSL_GUARDED_BY(mu_) = 0;
+  // A thread is forming the next batch.
+  bool leader_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // When Stop() was first called: the end of the queue time of unloaded tasks.
+  absl::Time stopped_at_ ABSL_GUARDED_BY(mu_);
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace aiaas::scheduler
+
+#endif  // AIAAS_SCHEDULER_BATCH_QUEUE_H_

@@ -1,0 +1,152 @@
+#ifndef AIAAS_SCHEDULER_BATCHER_H_
+#define AIAAS_SCHEDULER_BATCHER_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "common/clock.h"
+#include "common/serving_config.h"
+#include "common/tensor.h"
+#include "runtime/servable.h"
+#include "scheduler/task.h"
+
+namespace aiaas::scheduler {
+
+class BatchQueue;
+
+struct BatcherOptions {
+  // max_batch_size, max_queue_delay_us, preferred_batch_sizes, instance_count
+  // and max_queue_size are used; the other fields are the caller's.
+  ServingConfig config;
+  // Time for queue delays, deadlines and timings. Borrowed; must outlive the
+  // batcher's threads. Null means RealClock::Get().
+  Clock* clock = nullptr;
+  // Names the model in error messages and thread names, e.g. "resnet:3".
+  std::string name;
+};
+
+// OK when `config` can drive a Batcher: max_batch_size >= 0; every preferred
+// batch size in [1, max_batch_size] (so none when max_batch_size is 0);
+// instance_count in [1, 64]; max_queue_size >= 1; max_queue_delay_us >= 0;
+// default_timeout_ms >= 0. Otherwise InvalidArgument naming the field.
+[[nodiscard]] absl::Status ValidateServingConfig(const ServingConfig& config);
+
+// Queues inference requests for one loaded model version, groups them into
+// batches along the first dimension, and runs each batch on one of
+// `instance_count` threads by calling the executor (usually Servable::Infer).
+//
+// Scheduling rules.
+//  * max_batch_size == 0: every request runs alone, in arrival order, on the
+//    next free instance, without delay. Inputs are passed through untouched.
+//  * max_batch_size > 0: an idle instance forms the next batch from the
+//    oldest queued request plus the following requests compatible with it
+//    (same input names, dtypes and dims except the first; see batching.h), in
+//    arrival order, up to max_batch_size rows; it stops at the first
+//    compatible request that would not fit. Incompatible requests are skipped
+//    and keep their place, so they lead a later batch in arrival order. The
+//    batch is dispatched as soon as
+//      (a) it is full: max_batch_size rows, or the next compatible request
+//          does not fit; or
+//      (b) its rows reach a preferred batch size: it is cut after the longest
+//          run of requests whose rows equal a preferred size, and the rest
+//          waits for the next batch. Since only an idle instance forms
+//          batches, this is the "waiting would not help" rule: an idle
+//          instance runs a preferred size at once instead of waiting for
+//          more (without preferred sizes it always waits for (a) or (c)); or
+//      (c) the oldest request has waited max_queue_delay_us (0: never wait).
+//    Otherwise the instance waits for (c), a new request, or shutdown, then
+//    forms the batch again. At most one idle instance forms a batch at a
+//    time; the others wait their turn, so concurrent batches never share a
+//    request. The time is the clock's (BatcherOptions::clock).
+//  * Whenever a batch is formed, queued requests whose deadline has passed
+//    are failed with DeadlineExceeded ("request timed out after N ms in the
+//    queue") and cancelled ones with Cancelled; neither is ever executed. A
+//    deadline passing or a cancellation while every instance is busy is seen
+//    when the next instance becomes free (the caller may answer the client
+//    earlier by itself; `done` still comes once).
+//  * A batch of one request is passed to the executor as is; a larger batch
+//    is Concatenate()d and its outputs Split() so each task receives exactly
+//    its own rows. With max_batch_size > 0 every output must have the batch's
+//    rows as first dimension, otherwise each task of the batch fails with
+//    Internal ("model output 'y' has shape [..]; its first dimension must be
+//    the batch size N"). An executor error is given to every task of the batch.
+//
+// Thread-safety: every method may be called from any thread. The executor
+// is called from up to instance_count threads at once, without any lock
+// held. Shutdown() and the destructor block until running batches finish;
+// they may also run on a batcher thread (e.g. the last reference dropped
+// inside `done`): that thread then exits by itself after its `done` returns,
+// so `done` must touch nothing owned with the batcher after that.
+//
+// Example:
+//   BatcherOptions options{version.config, nullptr, "resnet:3"};
+//   AIAAS_ASSIGN_OR_RETURN(auto batcher, Batcher::Create(options,
+//       [servable](const TensorMap& inputs) { return servable->Infer(inputs); }));
+//   absl::Status queued = batcher->Submit({std::move(inputs), deadline, cancelled,
+//       [](absl::StatusOr<runtime::NamedTensors> outputs, const TaskTiming&) {...}});
+//   if (!queued.ok()) ...  // answer now: `done` will not be called
+class Batcher {
+ public:
+  // Runs one batch; thread-safe. Returns the outputs in the model's order.
+  using Executor = std::function<absl::StatusOr<runtime::NamedTensors>(const TensorMap& inputs)>;
+
+  // Validates options.config (ValidateServingConfig) and starts
+  // config.instance_count threads. InvalidArgument for a bad config or a
+  // null executor.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Batcher>> Create(
+      const BatcherOptions& options, Executor executor);
+
+  // Shutdown().
+  ~Batcher();
+
+  Batcher(const Batcher&) = delete;
+  Batcher& operator=(const Batcher&) = delete;
+
+  // Queues `task`. On OK, task.done will be called exactly once from a
+  // batcher thread. On error it is not called, and:
+  //   Unavailable "queue of model X is full (max_queue_size N)": answer 503
+  //     and let the client retry later;
+  //   InvalidArgument: the request can never run here: with max_batch_size
+  //     > 0, inputs without a common first dimension, or more rows than
+  //     max_batch_size ("batch dimension 70 exceeds max_batch_size 64"); or
+  //     task.done is empty;
+  //   FailedPrecondition: Shutdown() has started.
+  [[nodiscard]] absl::Status Submit(Task task);
+
+  // Refuses new tasks, fails every queued task with Unavailable ("model X is
+  // being unloaded"), lets running batches finish, and joins the threads.
+  // Idempotent and safe from any thread: a call from a batcher thread (from
+  // `done`) neither joins nor waits for that thread, so it cannot deadlock.
+  void Shutdown();
+
+  // Requests waiting in the queue (not yet dispatched).
+  int queue_depth() const;
+  // Requests in batches being executed now (dispatched, executor not yet
+  // returned).
+  int in_flight() const;
+
+ private:
+  Batcher(std::shared_ptr<BatchQueue> queue, std::vector<std::thread> threads);
+
+  // Shared with the threads, which may outlive the Batcher (see Shutdown()).
+  const std::shared_ptr<BatchQueue> queue_;
+
+  // Ids of the batcher threads; never changes.
+  const std::vector<std::thread::id> thread_ids_;
+
+  absl::Mutex threads_mu_;
+  // Handed to the first Shutdown(), which joins them and then sets joined_.
+  std::vector<std::thread> threads_ ABSL_GUARDED_BY(threads_mu_);
+  bool joined_ ABSL_GUARDED_BY(threads_mu_) = false;
+};
+
+}  // namespace aiaas::scheduler
+
+#endif  // AIAAS_SCHEDULER_BATCHER_H_
