@@ -102,6 +102,12 @@ void RunInstance(const std::shared_ptr<const Instances>& instances) {
   }
 }
 
+std::vector<std::thread::id> IdsOf(const std::vector<std::thread>& threads) {
+  std::vector<std::thread::id> ids;
+  for (const std::thread& thread : threads) ids.push_back(thread.get_id());
+  return ids;
+}
+
 absl::Status Invalid(const std::string& field, const std::string& rule) {
   return absl::InvalidArgumentError(absl::StrCat("serving config: ", field, " ", rule));
 }
@@ -157,16 +163,6 @@ absl::StatusOr<std::unique_ptr<Batcher>> Batcher::Create(const BatcherOptions& o
   }
   return absl::WrapUnique(new Batcher(std::move(queue), std::move(threads)));
 }
-
-namespace {
-
-std::vector<std::thread::id> IdsOf(const std::vector<std::thread>& threads) {
-  std::vector<std::thread::id> ids;
-  for (const std::thread& thread : threads) ids.push_back(thread.get_id());
-  return ids;
-}
-
-}  // namespace
 
 Batcher::Batcher(std::shared_ptr<BatchQueue> queue, std::vector<std::thread> threads)
     : queue_(std::move(queue)), thread_ids_(IdsOf(threads)), threads_(std::move(threads)) {}

@@ -26,7 +26,7 @@ struct BatcherOptions {
   // and max_queue_size are used; the other fields are the caller's.
   ServingConfig config;
   // Time for queue delays, deadlines and timings. Borrowed; must outlive the
-  // batcher's threads. Null means RealClock::Get().
+  // Batcher. Null means RealClock::Get().
   Clock* clock = nullptr;
   // Names the model in error messages and thread names, e.g. "resnet:3".
   std::string name;

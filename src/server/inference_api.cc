@@ -151,7 +151,18 @@ void RegisterInferenceApi(Router* router, const InferenceApiDeps& deps,
       } else {
         AIAAS_RETURN_IF_ERROR(registry->GetModel(tenant, model).status());
       }
-      return Json(200, ModelStatsJson(stats->Snapshot(model, version)));
+      auto snapshots = stats->Snapshot(model, version);
+      if (snapshots.empty()) {
+        // Nothing served yet: report the addressed (or default) version with zeros.
+        auto record = registry->GetVersion(tenant, model, VersionRef(request));
+        if (record.ok()) {
+          monitoring::ModelStatsSnapshot zero;
+          zero.model = model;
+          zero.version = absl::StrCat(record->version);
+          snapshots.push_back(std::move(zero));
+        }
+      }
+      return Json(200, ModelStatsJson(snapshots));
     });
     router->Handle("GET", "/v2/models/{model}/stats", stats_handler);
     router->Handle("GET", "/v2/models/{model}/versions/{version}/stats", stats_handler);
