@@ -465,7 +465,8 @@ cat > "$WORK/context.json" <<EOF
 EOF
 
 mkdir -p "$BENCH/results"
-RESULT="$BENCH/results/$STAMP$([ "$QUICK" = 1 ] && echo -quick).json"
+SUFFIX=""; [ "$QUICK" = 1 ] && SUFFIX=-quick
+RESULT="$BENCH/results/$STAMP$SUFFIX.json"
 "$PY" "$BENCH/report.py" --context "$WORK/context.json" --forward "$WORK/forward.jsonl" \
   --steps "$STEPS" --out "$RESULT"
 log "results: $RESULT (and ${RESULT%.json}.md)"

@@ -209,6 +209,7 @@ std::vector<std::string> OutputNames(const json& metadata) {
 
 std::string DescribeInputs(const std::vector<PerfTensor>& tensors) {
   std::vector<std::string> parts;
+  parts.reserve(tensors.size());
   for (const PerfTensor& tensor : tensors) {
     parts.push_back(absl::StrCat(tensor.name, " ", std::string(DataTypeName(tensor.dtype)), " ",
                                  ShapeText(tensor.shape)));

@@ -64,8 +64,8 @@ void ClosedLoopWorker(const StepTimes& times, RequestSender& sender, WorkerLog& 
 // The next due time of the open loop, shared by its client threads.
 class SharedSchedule {
  public:
-  SharedSchedule(SteadyTime start, ArrivalSchedule schedule)
-      : start_(start), schedule_(std::move(schedule)) {}
+  SharedSchedule(SteadyTime start, const ArrivalSchedule& schedule)
+      : start_(start), schedule_(schedule) {}
   SteadyTime Next() {
     std::lock_guard<std::mutex> lock(mu_);
     return start_ + schedule_.Next();

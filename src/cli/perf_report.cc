@@ -68,6 +68,7 @@ std::string FormatErrors(const std::map<std::string, int64_t>& errors) {
   std::stable_sort(sorted.begin(), sorted.end(),
                    [](const auto& a, const auto& b) { return a.second > b.second; });
   std::vector<std::string> parts;
+  parts.reserve(sorted.size());
   for (const auto& [error, count] : sorted) parts.push_back(absl::StrCat(error, ": ", count));
   return absl::StrCat(total, " (", absl::StrJoin(parts, ", "), ")");
 }
@@ -81,14 +82,9 @@ std::string FormatErrorDetails(const PerfStepResult& step) {
 }
 
 std::string FormatReportHeader(const PerfRunInfo& info) {
-  std::vector<std::string> inputs;
-  for (const PerfTensor& input : info.inputs) {
-    inputs.push_back(absl::StrCat(input.name, " ", std::string(DataTypeName(input.dtype)), " ",
-                                  ShapeToString(input.shape)));
-  }
   std::string header = absl::StrCat(
       "model ", info.model, " (version ", info.version.value_or("default"), "), protocol ",
-      info.protocol, ", inputs: ", absl::StrJoin(inputs, "; "), "\n",
+      info.protocol, ", inputs: ", DescribeInputs(info.inputs), "\n",
       info.open_loop ? absl::StrCat("open loop (", info.arrivals, " arrivals), ")
                      : std::string("closed loop, "),
       absl::StrFormat("%gs measured after %gs warmup per step", info.duration_s, info.warmup_s),

@@ -55,9 +55,9 @@ TEST(DiffServerStatsTest, AveragesPerRequest) {
   before.execution_count = 100;
   ServerStatsSnapshot after = before;
   after.success_count += 40;
-  after.success_ns += 40 * 2'500'000;  // 2.5 ms each
-  after.queue_ns += 40 * 500'000;      // 0.5 ms each
-  after.compute_ns += 40 * 1'750'000;  // 1.75 ms each
+  after.success_ns += int64_t{40} * 2'500'000;  // 2.5 ms each
+  after.queue_ns += int64_t{40} * 500'000;      // 0.5 ms each
+  after.compute_ns += int64_t{40} * 1'750'000;  // 1.75 ms each
   after.inference_count += 80;
   after.execution_count += 20;
   const ServerStatsDelta delta = DiffServerStats(before, after);

@@ -42,6 +42,8 @@ int HttpStatusFor(const absl::Status& status) {
       return 413;
     case absl::StatusCode::kUnimplemented:
       return 501;
+    case absl::StatusCode::kCancelled:
+      return 499;  // the client closed the request (nginx's convention); nobody reads it
     case absl::StatusCode::kUnavailable:
       return 503;
     case absl::StatusCode::kDeadlineExceeded:

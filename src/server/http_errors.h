@@ -12,7 +12,7 @@ namespace aiaas::server {
 // InvalidArgument 400, Unauthenticated 401, PermissionDenied 403, NotFound 404,
 // AlreadyExists/FailedPrecondition/Aborted 409, ResourceExhausted 413 (a limit
 // on the request's size), Unavailable 503, DeadlineExceeded 504,
-// Unimplemented 501, everything else 500.
+// Unimplemented 501, Cancelled 499 (client went away), everything else 500.
 // A status carrying an explicit HTTP status (see WithHttpStatus) uses that instead.
 int HttpStatusFor(const absl::Status& status);
 

@@ -1,6 +1,9 @@
 #include "server/http_server.h"
 
+#include <sys/socket.h>
+
 #include <atomic>
+#include <cerrno>
 #include <cstdint>
 #include <limits>
 #include <boost/asio/dispatch.hpp>
@@ -224,13 +227,25 @@ class Session : public std::enable_shared_from_this<Session> {
   // marked cancelled (a batcher drops it instead of computing it).
   void WatchDisconnect() {
     watching_ = true;
-    auto cancelled = request_.cancelled;
+    ArmDisconnectWatch(request_.cancelled);
+  }
+
+  void ArmDisconnectWatch(std::shared_ptr<std::atomic<bool>> cancelled) {
     stream_.socket().async_wait(
         tcp::socket::wait_read, [self = shared_from_this(), cancelled](beast::error_code ec) {
           if (ec || !self->watching_) return;
-          beast::error_code available_ec;
-          size_t available = self->stream_.socket().available(available_ec);
-          if (available_ec || available == 0) cancelled->store(true);
+          // Readiness can be spurious (edge-triggered reactor state): peek to tell a
+          // hang-up (0 bytes) from nothing (EAGAIN, wait again) or pipelined data (stop).
+          char byte = 0;
+          ssize_t n = ::recv(self->stream_.socket().native_handle(), &byte, 1,
+                             MSG_PEEK | MSG_DONTWAIT);
+          if (n == 0) {
+            cancelled->store(true);
+          } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            self->ArmDisconnectWatch(cancelled);
+          } else if (n < 0) {
+            cancelled->store(true);  // connection reset
+          }
         });
   }
 

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <system_error>
 #include <type_traits>
 #include <variant>
@@ -118,12 +119,20 @@ absl::Status CheckBinaryDataSize(const InputLayout& input, uint64_t size_bytes) 
   return absl::OkStatus();
 }
 
-absl::Status CheckBinaryTotal(uint64_t total_bytes, bool overflowed, size_t json_header_length,
-                              size_t body_bytes) {
+absl::Status CheckBinarySection(const std::vector<uint64_t>& input_sizes_bytes,
+                                size_t json_header_length, size_t body_bytes) {
+  std::optional<uint64_t> total = 0;  // nullopt once the sum passes 2^64 - 1
+  for (uint64_t size : input_sizes_bytes) {
+    if (size > kMaxUint64 - *total) {
+      total.reset();
+      break;
+    }
+    *total += size;
+  }
   const size_t available = body_bytes - json_header_length;
-  if (overflowed || total_bytes != available) {
+  if (!total || *total != available) {
     return Invalid("the inputs' binary_data_size values add up to ",
-                   overflowed ? std::string("more than 2^64") : absl::StrCat(total_bytes),
+                   total ? absl::StrCat(*total) : std::string("more than 2^64"),
                    " bytes, but the body has ", available, " bytes after the ", json_header_length,
                    "-byte JSON header (Inference-Header-Content-Length)");
   }

@@ -378,15 +378,17 @@ TEST(DecodeOutputEncodingTest, FlagsMustBeBooleans) {
 TEST(DecodeOutputEncodingTest, JsonOnlyOverloadRefusesBinaryOutputs) {
   const std::string input = R"("inputs":[{"name":"x","datatype":"INT8","shape":[1],"data":[1]}])";
   auto status =
-      DecodeInferRequest(absl::StrCat(R"({"parameters":{"binary_data_output":true},)", input, "}"),
+      DecodeInferRequest(absl::StrCat("{", input, R"(,"outputs":[{"name":"y","parameters":)",
+                                      R"({"binary_data":true}}]})"),
                          {}, {})
           .status();
   EXPECT_THAT(std::string(status.message()),
-              HasSubstr("the binary tensor extension (binary_data_output) is not supported"));
-  EXPECT_TRUE(
-      DecodeInferRequest(absl::StrCat(R"({"parameters":{"binary_data_output":false},)", input, "}"),
-                         {}, {})
-          .ok());
+              HasSubstr("output 'y': the binary tensor extension (binary_data) is not supported"));
+  // The request-wide default is ignored there: the caller answers in JSON.
+  auto request = DecodeInferRequest(
+      absl::StrCat(R"({"parameters":{"binary_data_output":true},)", input, "}"), {}, {});
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->parameters.at("binary_data_output"), ParameterValue(true));
 }
 
 // --- Binary outputs ----------------------------------------------------------------

@@ -7,11 +7,11 @@
 // kserve_json_codec.h live in v1_predict_codec.cc and signature_json_codec.cc.
 #include "server/kserve_json_codec.h"
 
-#include <limits>
 #include <new>
 #include <optional>
 #include <set>
 #include <utility>
+#include <variant>
 
 #include "common/signature_check.h"
 #include "common/status_macros.h"
@@ -19,6 +19,7 @@
 #include "server/json_codec_util_simdjson.h"
 #include "server/kserve_binary_codec.h"
 #include "server/kserve_json_codec_internal.h"
+#include "server/kserve_json_codec_values.h"
 
 namespace aiaas::server {
 namespace {
@@ -27,6 +28,7 @@ using json_util::Invalid;
 using json_util::ShortDump;
 using json_util::TypeName;
 using kserve_internal::InputLayout;
+using kserve_internal::JsonData;
 using simdjson::SUCCESS;
 using simdjson::dom::element;
 using simdjson::dom::element_type;
@@ -35,16 +37,16 @@ using simdjson::dom::element_type;
 // `binary_size_bytes` is set.
 struct PendingInput {
   InputLayout layout;
-  std::optional<element> json_data;  // the "data" array, already layout-checked
-  size_t leaf_depth = 0;             // of json_data: 0 = flat
+  std::optional<JsonData> json_data;
   std::optional<uint64_t> binary_size_bytes;
 };
 
-// What the decoder knows about the request as a whole while reading one input.
-struct RequestContext {
+// What reading one input needs to know about the request and the inputs before it.
+struct InputContext {
   const Signature& signature;
   const CodecLimits& limits;
-  bool has_binary_section;  // the Inference-Header-Content-Length header was given
+  bool has_binary_section = false;  // the Inference-Header-Content-Length header was given
+  std::set<std::string> names;      // of the inputs read so far
 };
 
 absl::StatusOr<ParameterValue> DecodeParameterValue(element value, std::string_view context,
@@ -98,12 +100,12 @@ absl::StatusOr<std::vector<int64_t>> DecodeShape(element value, const std::strin
   std::vector<int64_t> shape;
   for (element dim : dims) {
     // Integers above the int64 maximum are UINT64 and, like negatives, no valid dim.
-    int64_t size;
-    if (dim.type() != element_type::INT64 || (size = dim.get_int64().value_unsafe()) < 0) {
+    const bool valid = dim.type() == element_type::INT64 && dim.get_int64().value_unsafe() >= 0;
+    if (!valid) {
       return Invalid("input '", input, "': 'shape' must be an array of non-negative integers, got ",
                      ShortDump(dim), " in it");
     }
-    shape.push_back(size);
+    shape.push_back(dim.get_int64().value_unsafe());
   }
   return shape;
 }
@@ -140,10 +142,9 @@ InputFields ReadInputFields(simdjson::dom::object input) {
   return fields;
 }
 
-// Checks inputs[position] up to its values; `seen` holds the earlier inputs' names.
+// Checks inputs[position] up to its values and adds its name to context.names.
 absl::StatusOr<PendingInput> DecodeInputLayout(element input, size_t position,
-                                               const RequestContext& context,
-                                               std::set<std::string>& seen) {
+                                               InputContext& context) {
   simdjson::dom::object object;
   if (input.get_object().get(object) != SUCCESS) {
     return Invalid("inputs[", position, "] must be an object, got ", TypeName(input));
@@ -157,7 +158,9 @@ absl::StatusOr<PendingInput> DecodeInputLayout(element input, size_t position,
   InputLayout& layout = pending.layout;
   layout.name = std::string(text);
   const std::string& name = layout.name;
-  if (!seen.insert(name).second) return Invalid("input '", name, "' is given more than once");
+  if (!context.names.insert(name).second) {
+    return Invalid("input '", name, "' is given more than once");
+  }
 
   if (!fields.datatype || fields.datatype->get_string().get(text) != SUCCESS) {
     return Invalid("input '", name, "' needs a string 'datatype'");
@@ -201,9 +204,8 @@ absl::StatusOr<PendingInput> DecodeInputLayout(element input, size_t position,
   AIAAS_RETURN_IF_ERROR(CheckJsonCarriesType(layout.dtype, name));
   if (!fields.data) return Invalid("input '", name, "' has no 'data'");
   AIAAS_ASSIGN_OR_RETURN(
-      pending.leaf_depth,
+      pending.json_data,
       kserve_internal::CheckDataLayout(*fields.data, layout, json_util::LeafCheck::kLengthsOnly));
-  pending.json_data = *fields.data;
   return pending;
 }
 
@@ -255,15 +257,15 @@ absl::Status ReadInputValues(std::vector<PendingInput>& pending, std::string_vie
     Tensor tensor;
     tensor.dtype = layout.dtype;
     if (input.binary_size_bytes) {
-      // CheckBinaryTotal made the sizes add up to binary.size(), so this fits.
+      // CheckBinarySection made the sizes add up to binary.size(), so this fits.
       const auto size = static_cast<size_t>(*input.binary_size_bytes);
       AIAAS_ASSIGN_OR_RETURN(tensor.data,
                              kserve_internal::ReadBinaryData(binary.substr(offset, size), layout));
       offset += size;
     } else {
       tensor.data.resize(static_cast<size_t>(layout.element_count) * DataTypeSize(layout.dtype));
-      AIAAS_RETURN_IF_ERROR(kserve_internal::ConvertJsonData(*input.json_data, input.leaf_depth,
-                                                             layout, tensor.data.data()));
+      AIAAS_RETURN_IF_ERROR(
+          kserve_internal::ConvertJsonData(*input.json_data, layout, tensor.data.data()));
     }
     tensor.shape = std::move(layout.shape);
     request.inputs.emplace(std::move(layout.name), std::move(tensor));
@@ -309,13 +311,11 @@ absl::StatusOr<DecodedInferRequest> DecodeInferRequestUnsafe(
   if (inputs->get_array().get(input_array) != SUCCESS || input_array.begin() == input_array.end()) {
     return Invalid("'inputs' must be a non-empty array of input objects");
   }
-  const RequestContext context{signature, limits, json_header_length.has_value()};
+  InputContext context{signature, limits, json_header_length.has_value(), {}};
   std::vector<PendingInput> pending;
   std::vector<std::string> names;
-  std::set<std::string> seen;
   for (element input : input_array) {
-    AIAAS_ASSIGN_OR_RETURN(PendingInput checked,
-                           DecodeInputLayout(input, pending.size(), context, seen));
+    AIAAS_ASSIGN_OR_RETURN(PendingInput checked, DecodeInputLayout(input, pending.size(), context));
     names.push_back(checked.layout.name);
     pending.push_back(std::move(checked));
   }
@@ -325,15 +325,12 @@ absl::StatusOr<DecodedInferRequest> DecodeInferRequestUnsafe(
         DecodeRequestedOutputs(*outputs, request.requested_outputs, decoded.output_encoding));
   }
   if (json_header_length) {
-    uint64_t total = 0;
-    bool overflowed = false;
+    std::vector<uint64_t> binary_sizes;
     for (const PendingInput& input : pending) {
-      const uint64_t size = input.binary_size_bytes.value_or(0);
-      overflowed = overflowed || size > std::numeric_limits<uint64_t>::max() - total;
-      if (!overflowed) total += size;
+      if (input.binary_size_bytes) binary_sizes.push_back(*input.binary_size_bytes);
     }
     AIAAS_RETURN_IF_ERROR(
-        kserve_internal::CheckBinaryTotal(total, overflowed, json_length, body.size()));
+        kserve_internal::CheckBinarySection(binary_sizes, json_length, body.size()));
   }
   AIAAS_RETURN_IF_ERROR(ReadInputValues(pending, body.substr(json_length), request));
   return decoded;
@@ -364,11 +361,8 @@ absl::StatusOr<InferRequest> DecodeInferRequest(std::string_view body, const Sig
                    "': the binary tensor extension (binary_data) is not supported; "
                    "outputs are returned as JSON");
   }
-  if (encoding.binary_by_default) {
-    return Invalid(
-        "the binary tensor extension (binary_data_output) is not supported; "
-        "outputs are returned as JSON");
-  }
+  // A request-wide "binary_data_output" is ignored, as it always was: Triton's
+  // client sets it by default and reads JSON outputs just as well.
   return std::move(decoded.request);
 }
 

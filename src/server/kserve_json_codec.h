@@ -49,8 +49,9 @@ struct CodecLimits {
 // The result's `model` and `version` are left empty: they come from the URL.
 // This overload is for callers without the binary tensor extension: it is the
 // four-argument DecodeInferRequest of kserve_binary_codec.h with no
-// Inference-Header-Content-Length, and it also rejects requests that ask for binary
-// outputs ("binary_data" / "binary_data_output" true), which it could not honour.
+// Inference-Header-Content-Length, and it also rejects outputs that ask for
+// "binary_data": true, which it could not honour (a request-wide
+// "binary_data_output" is ignored, so such clients get JSON outputs).
 // All metadata (names, datatypes, shapes against `signature`, element counts
 // against `limits`) is validated before any tensor memory is allocated.
 [[nodiscard]] absl::StatusOr<InferRequest> DecodeInferRequest(std::string_view body,

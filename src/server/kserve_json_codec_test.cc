@@ -268,47 +268,6 @@ TEST(DecodeInferRequestTest, HalfPrecisionAndBytesCannotBeCarriedInJson) {
               HasSubstr("FP16 data cannot be carried in JSON"));
 }
 
-TEST(DecodeInferRequestTest, IntegersBeyond64BitsAreFloats) {
-  // As with any JSON parser that reads them as doubles (JavaScript writes 2e19 so).
-  auto big = Decode(OneInput("FP64", "[2]", "[20000000000000000000,-9223372036854775809]"));
-  ASSERT_TRUE(big.ok()) << big.status();
-  EXPECT_EQ(big->inputs.at("x").data, Bytes<double>({2e19, -9223372036854775809.0}));
-  EXPECT_EQ(DecodeError(OneInput("INT64", "[1]", "[-9223372036854775809]")),
-            "input 'x': value -9.223372036854776e+18 at index 0 is a non-integer number; INT64 "
-            "needs an integer");
-}
-
-TEST(DecodeInferRequestTest, LayoutErrorsWinOverValueErrors) {
-  // The first problem a full layout check finds is reported, even when a bad value
-  // comes earlier in the data.
-  EXPECT_THAT(DecodeError(OneInput("FP32", "[4]", R"([1,"a",[2],3])")),
-              HasSubstr("'data' mixes values and arrays (data[2] is an array)"));
-  EXPECT_THAT(DecodeError(OneInput("FP32", "[2,2]", R"([[1,"a"],[2,[3]]])")),
-              HasSubstr("data[1][1] is an array, but the shape has only 2 dimension(s)"));
-  EXPECT_EQ(DecodeError(OneInput("FP32", "[2,2]", R"([[1,"a"],[2,3]])")),
-            "input 'x': value \"a\" at index 1 is a string; FP32 needs a number");
-}
-
-TEST(DecodeInferRequestTest, AllInputsAreCheckedBeforeAnyValueIsRead) {
-  // The second input's bad shape is reported, not the first input's bad value.
-  EXPECT_THAT(DecodeError(R"({"inputs": [
-      {"name": "a", "shape": [1], "datatype": "INT8", "data": [1000]},
-      {"name": "b", "shape": [-1], "datatype": "INT8", "data": []}]})"),
-              HasSubstr("input 'b': 'shape' must be an array of non-negative integers"));
-  EXPECT_THAT(DecodeError(R"({"inputs": [
-      {"name": "a", "shape": [1], "datatype": "INT8", "data": [1000]},
-      {"name": "b", "shape": [1], "datatype": "INT8", "data": [1]}]})"),
-              HasSubstr("input 'a': value 1000 at index 0 is out of range for INT8"));
-}
-
-TEST(DecodeInferRequestTest, RepeatedKeysKeepTheLastValue) {
-  auto request = Decode(R"({"id": "1", "id": "2", "inputs": [{"name": "x", "datatype": "INT8",
-                           "shape": [1], "data": [1], "data": [2]}]})");
-  ASSERT_TRUE(request.ok()) << request.status();
-  EXPECT_EQ(request->id, "2");
-  EXPECT_EQ(request->inputs.at("x").data, Bytes<int8_t>({2}));
-}
-
 // --- Structure errors ----------------------------------------------------------
 
 TEST(DecodeInferRequestTest, MissingFields) {

@@ -1,6 +1,8 @@
 // Reading an input's JSON "data" straight from the simdjson tape into the tensor
 // buffer: one type switch per input, one tight loop per innermost array. Errors are
 // worked out only once a value fails, so the loop does no message bookkeeping.
+#include "server/kserve_json_codec_values.h"
+
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -8,7 +10,6 @@
 
 #include "common/status_macros.h"
 #include "server/json_codec_util.h"
-#include "server/kserve_json_codec_internal.h"
 
 namespace aiaas::server::kserve_internal {
 namespace {
@@ -132,26 +133,28 @@ class Converter {
 };
 
 template <typename T>
-absl::Status Convert(element data, size_t leaf_depth, const InputLayout& input, std::byte* out) {
+absl::Status Convert(const JsonData& data, const InputLayout& input, std::byte* out) {
   Converter<T> converter(input, out);
-  absl::Status status = converter.ConvertBelow(data, leaf_depth);
-  if (status.ok() && converter.converted() != input.element_count) {
-    return Invalid("input '", input.name, "': 'data' does not match shape ",
-                   ShapeToString(input.shape));
-  }
+  absl::Status status = converter.ConvertBelow(data.array, data.leaf_depth);
   if (!status.ok()) {
     // The value loop does not look for misplaced arrays; a full layout check says
     // what the request would have been told before any value was read.
-    absl::StatusOr<size_t> layout = CheckDataLayout(data, input, json_util::LeafCheck::kFull);
+    absl::StatusOr<JsonData> layout =
+        CheckDataLayout(data.array, input, json_util::LeafCheck::kFull);
     if (!layout.ok()) return layout.status();
+    return status;
   }
-  return status;
+  if (converter.converted() != input.element_count) {
+    return Invalid("input '", input.name, "': 'data' does not match shape ",
+                   ShapeToString(input.shape));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::StatusOr<size_t> CheckDataLayout(element data, const InputLayout& input,
-                                       json_util::LeafCheck leaf_check) {
+absl::StatusOr<JsonData> CheckDataLayout(element data, const InputLayout& input,
+                                         json_util::LeafCheck leaf_check) {
   simdjson::dom::array array;
   if (data.get_array().get(array) != SUCCESS) {
     return Invalid("input '", input.name, "': 'data' must be an array, got ",
@@ -174,7 +177,7 @@ absl::StatusOr<size_t> CheckDataLayout(element data, const InputLayout& input,
         ++i;
       }
     }
-    return size_t{0};
+    return JsonData{data, 0};
   }
   if (input.shape.size() < 2) {
     return Invalid("input '", input.name, "': 'data' is nested but shape ",
@@ -185,34 +188,33 @@ absl::StatusOr<size_t> CheckDataLayout(element data, const InputLayout& input,
     return Invalid("input '", input.name, "': nested data does not match shape ",
                    ShapeToString(input.shape), ": ", status.message());
   }
-  return input.shape.size() - 1;
+  return JsonData{data, input.shape.size() - 1};
 }
 
-absl::Status ConvertJsonData(element data, size_t leaf_depth, const InputLayout& input,
-                             std::byte* out) {
+absl::Status ConvertJsonData(const JsonData& data, const InputLayout& input, std::byte* out) {
   switch (input.dtype) {
     case DataType::kBool:
-      return Convert<bool>(data, leaf_depth, input, out);
+      return Convert<bool>(data, input, out);
     case DataType::kUint8:
-      return Convert<uint8_t>(data, leaf_depth, input, out);
+      return Convert<uint8_t>(data, input, out);
     case DataType::kUint16:
-      return Convert<uint16_t>(data, leaf_depth, input, out);
+      return Convert<uint16_t>(data, input, out);
     case DataType::kUint32:
-      return Convert<uint32_t>(data, leaf_depth, input, out);
+      return Convert<uint32_t>(data, input, out);
     case DataType::kUint64:
-      return Convert<uint64_t>(data, leaf_depth, input, out);
+      return Convert<uint64_t>(data, input, out);
     case DataType::kInt8:
-      return Convert<int8_t>(data, leaf_depth, input, out);
+      return Convert<int8_t>(data, input, out);
     case DataType::kInt16:
-      return Convert<int16_t>(data, leaf_depth, input, out);
+      return Convert<int16_t>(data, input, out);
     case DataType::kInt32:
-      return Convert<int32_t>(data, leaf_depth, input, out);
+      return Convert<int32_t>(data, input, out);
     case DataType::kInt64:
-      return Convert<int64_t>(data, leaf_depth, input, out);
+      return Convert<int64_t>(data, input, out);
     case DataType::kFp32:
-      return Convert<float>(data, leaf_depth, input, out);
+      return Convert<float>(data, input, out);
     case DataType::kFp64:
-      return Convert<double>(data, leaf_depth, input, out);
+      return Convert<double>(data, input, out);
     case DataType::kFp16:
     case DataType::kBf16:
     case DataType::kBytes:
