@@ -5,6 +5,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
+#include "common/json_escape.h"
 
 namespace aiaas::server {
 
@@ -53,42 +54,7 @@ int HttpStatusFor(const absl::Status& status) {
   }
 }
 
-std::string JsonString(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
-  out += '"';
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        // Control bytes and non-ASCII bytes are escaped, so the result is valid
-        // JSON even when a message quotes invalid UTF-8 from a request.
-        if (c < 0x20 || c >= 0x80) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
+std::string JsonString(std::string_view text) { return JsonQuote(text); }
 
 HttpResponse ErrorResponse(int status, std::string_view message) {
   HttpResponse response;
@@ -99,7 +65,10 @@ HttpResponse ErrorResponse(int status, std::string_view message) {
 
 HttpResponse ErrorResponse(const absl::Status& status) {
   std::string_view message(status.message().data(), status.message().size());
-  return ErrorResponse(HttpStatusFor(status), message);
+  HttpResponse response = ErrorResponse(HttpStatusFor(status), message);
+  // Overload (full queue, memory budget, shutting down) is temporary: say when to retry.
+  if (response.status == 503) response.headers.emplace_back("Retry-After", "1");
+  return response;
 }
 
 }  // namespace aiaas::server

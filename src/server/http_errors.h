@@ -23,7 +23,8 @@ absl::Status WithHttpStatus(absl::Status status, int http_status);
 // `{"error": "<message>"}` with `status`.
 HttpResponse ErrorResponse(int status, std::string_view message);
 
-// `{"error": "<status message>"}` with HttpStatusFor(status).
+// `{"error": "<status message>"}` with HttpStatusFor(status); a 503 carries
+// `Retry-After: 1`.
 HttpResponse ErrorResponse(const absl::Status& status);
 
 // Escapes `text` as a JSON string literal, quotes included.

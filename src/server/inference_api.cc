@@ -7,6 +7,7 @@
 #include "absl/time/clock.h"
 #include "common/signature_check.h"
 #include "common/status_macros.h"
+#include "server/handler_util.h"
 #include "server/http_errors.h"
 #include "server/kserve_binary_codec.h"
 #include "server/management_json.h"
@@ -17,36 +18,11 @@ namespace aiaas::server {
 namespace {
 
 constexpr char kServerVersion[] = "0.1.0";
-// Seconds a client should wait before retrying a request rejected by a full queue.
-constexpr char kRetryAfterSeconds[] = "1";
-
-HttpResponse Json(int status, std::string body) {
-  HttpResponse response;
-  response.status = status;
-  response.body = std::move(body);
-  return response;
-}
-
-// An error response; a 503 (queue full, budget, shutting down) says when to retry.
-HttpResponse Error(const absl::Status& status) {
-  HttpResponse response = ErrorResponse(status);
-  if (response.status == 503) response.headers.emplace_back("Retry-After", kRetryAfterSeconds);
-  return response;
-}
 
 // "" when the path names no version: the default (production alias, else newest).
 std::string VersionRef(const HttpRequest& request) {
   auto it = request.path_params.find("version");
   return it == request.path_params.end() ? "" : it->second;
-}
-
-template <typename Fn>
-Handler Wrap(Fn fn) {
-  return [fn = std::move(fn)](const HttpRequest& request) -> HttpResponse {
-    absl::StatusOr<HttpResponse> response = fn(request);
-    if (!response.ok()) return Error(response.status());
-    return *std::move(response);
-  };
 }
 
 // The client's deadline: the `X-Request-Timeout-Ms` header and the KServe
@@ -90,21 +66,20 @@ absl::StatusOr<std::optional<size_t>> JsonHeaderLength(const HttpRequest& reques
 
 }  // namespace
 
-void RegisterInferenceApi(Router* router, const InferenceApiDeps& deps,
-                          const CodecLimits& limits) {
+void RegisterInferenceApi(Router* router, const InferenceApiDeps& deps, const CodecLimits& limits) {
   services::InferenceService* inference = deps.inference;
   services::ModelRegistry* registry = deps.registry;
   const Readiness* readiness = deps.readiness;
 
   router->Handle("GET", "/v2/health/live",
-                 [](const HttpRequest&) { return Json(200, "{\"live\":true}"); });
+                 [](const HttpRequest&) { return JsonResponse(200, "{\"live\":true}"); });
   router->Handle("GET", "/v2/health/ready", [readiness](const HttpRequest&) {
-    return readiness->ready.load() ? Json(200, "{\"ready\":true}")
-                                   : Json(503, "{\"ready\":false}");
+    return readiness->ready.load() ? JsonResponse(200, "{\"ready\":true}")
+                                   : JsonResponse(503, "{\"ready\":false}");
   });
   router->Handle("GET", "/v2", [](const HttpRequest&) {
-    return Json(200, absl::StrCat("{\"name\":\"aiaas\",\"version\":\"", kServerVersion,
-                                  "\",\"extensions\":[\"statistics\"]}"));
+    return JsonResponse(200, absl::StrCat("{\"name\":\"aiaas\",\"version\":\"", kServerVersion,
+                                          "\",\"extensions\":[\"statistics\"]}"));
   });
 
   if (deps.metrics != nullptr) {
@@ -117,53 +92,57 @@ void RegisterInferenceApi(Router* router, const InferenceApiDeps& deps,
     });
   }
 
-  auto metadata = Wrap([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
-    const std::string tenant = TenantFor(request);
-    const std::string& model = request.path_params.at("model");
-    AIAAS_ASSIGN_OR_RETURN(auto version, registry->GetVersion(tenant, model, VersionRef(request)));
-    AIAAS_ASSIGN_OR_RETURN(auto versions, registry->ListVersions(tenant, model));
-    return Json(200, V2ModelMetadataJson(version, versions));
-  });
+  auto metadata =
+      WrapStatus([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+        const std::string tenant = TenantFor(request);
+        const std::string& model = request.path_params.at("model");
+        AIAAS_ASSIGN_OR_RETURN(auto version,
+                               registry->GetVersion(tenant, model, VersionRef(request)));
+        AIAAS_ASSIGN_OR_RETURN(auto versions, registry->ListVersions(tenant, model));
+        return JsonResponse(200, V2ModelMetadataJson(version, versions));
+      });
   router->Handle("GET", "/v2/models/{model}", metadata);
   router->Handle("GET", "/v2/models/{model}/versions/{version}", metadata);
 
-  auto ready = Wrap([inference](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+  auto ready = WrapStatus([inference](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
     AIAAS_ASSIGN_OR_RETURN(auto version,
                            inference->Resolve(TenantFor(request), request.path_params.at("model"),
                                               VersionRef(request)));
     auto loaded = inference->EnsureLoaded(version);
-    if (!loaded.ok()) return Error(absl::UnavailableError(std::string(loaded.message())));
-    return Json(200, absl::StrCat("{\"name\":", JsonString(version.model), ",\"ready\":true}"));
+    if (!loaded.ok()) return ErrorResponse(absl::UnavailableError(std::string(loaded.message())));
+    return JsonResponse(200,
+                        absl::StrCat("{\"name\":", JsonString(version.model), ",\"ready\":true}"));
   });
   router->Handle("GET", "/v2/models/{model}/ready", ready);
   router->Handle("GET", "/v2/models/{model}/versions/{version}/ready", ready);
 
   if (deps.stats != nullptr) {
     monitoring::ModelStats* stats = deps.stats;
-    auto stats_handler = Wrap([registry, stats](const HttpRequest& request)
-                                  -> absl::StatusOr<HttpResponse> {
-      const std::string tenant = TenantFor(request);
-      const std::string& model = request.path_params.at("model");
-      std::optional<std::string> version;
-      if (!VersionRef(request).empty()) {
-        AIAAS_ASSIGN_OR_RETURN(auto record, registry->GetVersion(tenant, model, VersionRef(request)));
-        version = absl::StrCat(record.version);
-      } else {
-        AIAAS_RETURN_IF_ERROR(registry->GetModel(tenant, model).status());
-      }
-      auto snapshots = stats->Snapshot(model, version);
-      if (snapshots.empty()) {
-        // Nothing served yet: report the addressed (or default) version with zeros.
-        auto record = registry->GetVersion(tenant, model, VersionRef(request));
-        if (record.ok()) {
-          monitoring::ModelStatsSnapshot zero;
-          zero.model = model;
-          zero.version = absl::StrCat(record->version);
-          snapshots.push_back(std::move(zero));
-        }
-      }
-      return Json(200, ModelStatsJson(snapshots));
-    });
+    auto stats_handler =
+        WrapStatus([registry, stats](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+          const std::string tenant = TenantFor(request);
+          const std::string& model = request.path_params.at("model");
+          std::optional<std::string> version;
+          if (!VersionRef(request).empty()) {
+            AIAAS_ASSIGN_OR_RETURN(auto record,
+                                   registry->GetVersion(tenant, model, VersionRef(request)));
+            version = absl::StrCat(record.version);
+          } else {
+            AIAAS_RETURN_IF_ERROR(registry->GetModel(tenant, model).status());
+          }
+          auto snapshots = stats->Snapshot(model, version);
+          if (snapshots.empty()) {
+            // Nothing served yet: report the addressed (or default) version with zeros.
+            auto record = registry->GetVersion(tenant, model, VersionRef(request));
+            if (record.ok()) {
+              monitoring::ModelStatsSnapshot zero;
+              zero.model = model;
+              zero.version = absl::StrCat(record->version);
+              snapshots.push_back(std::move(zero));
+            }
+          }
+          return JsonResponse(200, ModelStatsJson(snapshots));
+        });
     router->Handle("GET", "/v2/models/{model}/stats", stats_handler);
     router->Handle("GET", "/v2/models/{model}/versions/{version}/stats", stats_handler);
   }
@@ -171,13 +150,13 @@ void RegisterInferenceApi(Router* router, const InferenceApiDeps& deps,
   auto infer = [inference, limits](const HttpRequest& request, Respond respond) {
     auto version = inference->Resolve(TenantFor(request), request.path_params.at("model"),
                                       VersionRef(request));
-    if (!version.ok()) return respond(Error(version.status()));
+    if (!version.ok()) return respond(ErrorResponse(version.status()));
     auto header_length = JsonHeaderLength(request);
-    if (!header_length.ok()) return respond(Error(header_length.status()));
+    if (!header_length.ok()) return respond(ErrorResponse(header_length.status()));
     auto decoded = DecodeInferRequest(request.body, *header_length, version->signature, limits);
-    if (!decoded.ok()) return respond(Error(decoded.status()));
+    if (!decoded.ok()) return respond(ErrorResponse(decoded.status()));
     auto deadline = ClientDeadline(request, decoded->request);
-    if (!deadline.ok()) return respond(Error(deadline.status()));
+    if (!deadline.ok()) return respond(ErrorResponse(deadline.status()));
     decoded->request.model = version->model;
     services::InferOptions options;
     options.deadline = *deadline;
@@ -186,7 +165,7 @@ void RegisterInferenceApi(Router* router, const InferenceApiDeps& deps,
     inference->Infer(*version, std::move(decoded->request), options,
                      [respond, encoding = std::move(decoded->output_encoding)](
                          absl::StatusOr<InferResponse> response) {
-                       if (!response.ok()) return respond(Error(response.status()));
+                       if (!response.ok()) return respond(ErrorResponse(response.status()));
                        EncodedResponse encoded = EncodeInferResponse(*response, encoding);
                        HttpResponse http;
                        http.body = std::move(encoded.body);
@@ -201,37 +180,38 @@ void RegisterInferenceApi(Router* router, const InferenceApiDeps& deps,
   router->HandleAsync("POST", "/v2/models/{model}/infer", infer);
   router->HandleAsync("POST", "/v2/models/{model}/versions/{version}/infer", infer);
 
-  router->HandleAsync("POST", "/v1/models/{model}:predict", [inference, limits](
-                                                                const HttpRequest& request,
-                                                                Respond respond) {
-    auto version = inference->Resolve(TenantFor(request), request.path_params.at("model"), "");
-    if (!version.ok()) return respond(Error(version.status()));
-    const Signature& signature = version->signature;
-    if (signature.inputs.size() != 1) {
-      return respond(Error(absl::InvalidArgumentError(absl::StrCat(
-          "the v1 :predict API serves models with exactly one input; '", version->model,
-          "' has ", signature.inputs.size(), ". Use /v2/models/", version->model, "/infer"))));
-    }
-    auto tensor = DecodeV1PredictRequest(request.body, limits);
-    if (!tensor.ok()) return respond(Error(tensor.status()));
-    const std::string& name = signature.inputs[0].name;
-    auto checked = CheckInputAgainstSignature(signature, name, tensor->dtype, tensor->shape);
-    if (!checked.ok()) return respond(Error(checked));
-    InferRequest infer_request;
-    infer_request.model = version->model;
-    infer_request.inputs.emplace(name, *std::move(tensor));
-    services::InferOptions options;
-    options.cancelled = request.cancelled;
-    options.request_bytes = static_cast<int64_t>(request.body.size());
-    inference->Infer(*version, std::move(infer_request), options,
-                     [respond](absl::StatusOr<InferResponse> response) {
-                       if (!response.ok()) return respond(Error(response.status()));
-                       if (response->outputs.empty()) {
-                         return respond(Error(absl::InternalError("the model returned no outputs")));
-                       }
-                       respond(Json(200, EncodeV1PredictResponse(response->outputs.front().second)));
-                     });
-  });
+  router->HandleAsync(
+      "POST", "/v1/models/{model}:predict",
+      [inference, limits](const HttpRequest& request, Respond respond) {
+        auto version = inference->Resolve(TenantFor(request), request.path_params.at("model"), "");
+        if (!version.ok()) return respond(ErrorResponse(version.status()));
+        const Signature& signature = version->signature;
+        if (signature.inputs.size() != 1) {
+          return respond(ErrorResponse(absl::InvalidArgumentError(absl::StrCat(
+              "the v1 :predict API serves models with exactly one input; '", version->model,
+              "' has ", signature.inputs.size(), ". Use /v2/models/", version->model, "/infer"))));
+        }
+        auto tensor = DecodeV1PredictRequest(request.body, limits);
+        if (!tensor.ok()) return respond(ErrorResponse(tensor.status()));
+        const std::string& name = signature.inputs[0].name;
+        auto checked = CheckInputAgainstSignature(signature, name, tensor->dtype, tensor->shape);
+        if (!checked.ok()) return respond(ErrorResponse(checked));
+        InferRequest infer_request;
+        infer_request.model = version->model;
+        infer_request.inputs.emplace(name, *std::move(tensor));
+        services::InferOptions options;
+        options.cancelled = request.cancelled;
+        options.request_bytes = static_cast<int64_t>(request.body.size());
+        inference->Infer(
+            *version, std::move(infer_request), options,
+            [respond](absl::StatusOr<InferResponse> response) {
+              if (!response.ok()) return respond(ErrorResponse(response.status()));
+              if (response->outputs.empty()) {
+                return respond(ErrorResponse(absl::InternalError("the model returned no outputs")));
+              }
+              respond(JsonResponse(200, EncodeV1PredictResponse(response->outputs.front().second)));
+            });
+      });
 }
 
 }  // namespace aiaas::server

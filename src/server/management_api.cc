@@ -1,17 +1,17 @@
 #include "server/management_api.h"
 
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "server/handler_util.h"
 #include "server/http_errors.h"
 #include "server/management_json.h"
-#include "server/serving_config_json.h"
 #include "server/request_context.h"
+#include "server/serving_config_json.h"
 #include "server/version_upload.h"
 
 namespace aiaas::server {
@@ -22,13 +22,6 @@ using nlohmann::json;
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 1000;
 
-HttpResponse Json(int status, std::string body) {
-  HttpResponse response;
-  response.status = status;
-  response.body = std::move(body);
-  return response;
-}
-
 HttpResponse NoContent() {
   HttpResponse response;
   response.status = 204;
@@ -38,7 +31,8 @@ HttpResponse NoContent() {
 absl::StatusOr<json> ParseObject(const HttpRequest& request) {
   json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) return absl::InvalidArgumentError("the request body is not valid JSON");
-  if (!body.is_object()) return absl::InvalidArgumentError("the request body must be a JSON object");
+  if (!body.is_object())
+    return absl::InvalidArgumentError("the request body must be a JSON object");
   return body;
 }
 
@@ -51,8 +45,7 @@ absl::StatusOr<std::optional<std::string>> OptionalString(const json& body, cons
   return std::optional<std::string>(it->get<std::string>());
 }
 
-absl::StatusOr<std::optional<std::map<std::string, std::string>>> OptionalLabels(
-    const json& body) {
+absl::StatusOr<std::optional<std::map<std::string, std::string>>> OptionalLabels(const json& body) {
   auto it = body.find("labels");
   if (it == body.end() || it->is_null()) return std::optional<std::map<std::string, std::string>>();
   if (!it->is_object()) return absl::InvalidArgumentError("'labels' must be an object of strings");
@@ -78,74 +71,68 @@ absl::StatusOr<int> PageSize(const HttpRequest& request) {
 }
 
 // Adapts a handler returning StatusOr<HttpResponse> to one that always answers.
-template <typename Fn>
-Handler Wrap(Fn fn) {
-  return [fn = std::move(fn)](const HttpRequest& request) -> HttpResponse {
-    absl::StatusOr<HttpResponse> response = fn(request);
-    if (!response.ok()) return ErrorResponse(response.status());
-    return *std::move(response);
-  };
-}
-
 }  // namespace
 
 void RegisterManagementApi(Router* router, services::ModelRegistry* registry,
                            services::InferenceService* inference,
                            const ManagementApiOptions& options) {
-  router->Handle("POST", "/api/v1/models", Wrap([registry](const HttpRequest& request)
-                                                    -> absl::StatusOr<HttpResponse> {
-    AIAAS_ASSIGN_OR_RETURN(json body, ParseObject(request));
-    auto name = body.find("name");
-    if (name == body.end() || !name->is_string()) {
-      return absl::InvalidArgumentError("'name' is required and must be a string");
-    }
-    AIAAS_ASSIGN_OR_RETURN(auto description, OptionalString(body, "description"));
-    AIAAS_ASSIGN_OR_RETURN(auto labels, OptionalLabels(body));
-    AIAAS_ASSIGN_OR_RETURN(
-        services::ModelView view,
-        registry->CreateModel(TenantFor(request), name->get<std::string>(),
-                              description.value_or(""),
-                              labels.value_or(std::map<std::string, std::string>{})));
-    return Json(201, ModelJson(view));
-  }));
-
-  router->Handle("GET", "/api/v1/models", Wrap([registry](const HttpRequest& request)
-                                                   -> absl::StatusOr<HttpResponse> {
-    AIAAS_ASSIGN_OR_RETURN(int page_size, PageSize(request));
-    auto token = request.query.find("page_token");
-    AIAAS_ASSIGN_OR_RETURN(
-        auto page, registry->ListModels(TenantFor(request), page_size,
-                                        token == request.query.end() ? "" : token->second));
-    return Json(200, ModelListJson(page));
-  }));
-
-  router->Handle("GET", "/api/v1/models/{name}", Wrap([registry](const HttpRequest& request)
-                                                          -> absl::StatusOr<HttpResponse> {
-    AIAAS_ASSIGN_OR_RETURN(auto view,
-                           registry->GetModel(TenantFor(request), request.path_params.at("name")));
-    return Json(200, ModelJson(view));
-  }));
-
-  router->Handle("PATCH", "/api/v1/models/{name}", Wrap([registry](const HttpRequest& request)
-                                                            -> absl::StatusOr<HttpResponse> {
-    AIAAS_ASSIGN_OR_RETURN(json body, ParseObject(request));
-    storage::ModelUpdate update;
-    AIAAS_ASSIGN_OR_RETURN(update.description, OptionalString(body, "description"));
-    AIAAS_ASSIGN_OR_RETURN(update.labels, OptionalLabels(body));
-    AIAAS_ASSIGN_OR_RETURN(auto view, registry->UpdateModel(TenantFor(request),
-                                                            request.path_params.at("name"), update));
-    return Json(200, ModelJson(view));
-  }));
-
-  router->Handle("DELETE", "/api/v1/models/{name}",
-                 Wrap([registry, inference](const HttpRequest& request)
-                          -> absl::StatusOr<HttpResponse> {
-                   const std::string tenant = TenantFor(request);
-                   const std::string& name = request.path_params.at("name");
-                   AIAAS_RETURN_IF_ERROR(registry->DeleteModel(tenant, name));
-                   inference->UnloadModel(tenant, name);
-                   return NoContent();
+  router->Handle("POST", "/api/v1/models",
+                 WrapStatus([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+                   AIAAS_ASSIGN_OR_RETURN(json body, ParseObject(request));
+                   auto name = body.find("name");
+                   if (name == body.end() || !name->is_string()) {
+                     return absl::InvalidArgumentError("'name' is required and must be a string");
+                   }
+                   AIAAS_ASSIGN_OR_RETURN(auto description, OptionalString(body, "description"));
+                   AIAAS_ASSIGN_OR_RETURN(auto labels, OptionalLabels(body));
+                   AIAAS_ASSIGN_OR_RETURN(
+                       services::ModelView view,
+                       registry->CreateModel(
+                           TenantFor(request), name->get<std::string>(), description.value_or(""),
+                           labels.value_or(std::map<std::string, std::string>{})));
+                   return JsonResponse(201, ModelJson(view));
                  }));
+
+  router->Handle("GET", "/api/v1/models",
+                 WrapStatus([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+                   AIAAS_ASSIGN_OR_RETURN(int page_size, PageSize(request));
+                   auto token = request.query.find("page_token");
+                   AIAAS_ASSIGN_OR_RETURN(
+                       auto page,
+                       registry->ListModels(TenantFor(request), page_size,
+                                            token == request.query.end() ? "" : token->second));
+                   return JsonResponse(200, ModelListJson(page));
+                 }));
+
+  router->Handle("GET", "/api/v1/models/{name}",
+                 WrapStatus([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+                   AIAAS_ASSIGN_OR_RETURN(
+                       auto view,
+                       registry->GetModel(TenantFor(request), request.path_params.at("name")));
+                   return JsonResponse(200, ModelJson(view));
+                 }));
+
+  router->Handle("PATCH", "/api/v1/models/{name}",
+                 WrapStatus([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+                   AIAAS_ASSIGN_OR_RETURN(json body, ParseObject(request));
+                   storage::ModelUpdate update;
+                   AIAAS_ASSIGN_OR_RETURN(update.description, OptionalString(body, "description"));
+                   AIAAS_ASSIGN_OR_RETURN(update.labels, OptionalLabels(body));
+                   AIAAS_ASSIGN_OR_RETURN(
+                       auto view, registry->UpdateModel(TenantFor(request),
+                                                        request.path_params.at("name"), update));
+                   return JsonResponse(200, ModelJson(view));
+                 }));
+
+  router->Handle(
+      "DELETE", "/api/v1/models/{name}",
+      WrapStatus([registry, inference](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+        const std::string tenant = TenantFor(request);
+        const std::string& name = request.path_params.at("name");
+        AIAAS_RETURN_IF_ERROR(registry->DeleteModel(tenant, name));
+        inference->UnloadModel(tenant, name);
+        return NoContent();
+      }));
 
   int64_t max_upload_bytes = options.max_upload_bytes;
   router->HandleStream("POST", "/api/v1/models/{name}/versions",
@@ -154,35 +141,35 @@ void RegisterManagementApi(Router* router, services::ModelRegistry* registry,
                        });
 
   router->Handle("GET", "/api/v1/models/{name}/versions",
-                 Wrap([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
-                   AIAAS_ASSIGN_OR_RETURN(auto versions,
-                                          registry->ListVersions(TenantFor(request),
-                                                                 request.path_params.at("name")));
-                   return Json(200, VersionListJson(versions));
+                 WrapStatus([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+                   AIAAS_ASSIGN_OR_RETURN(
+                       auto versions,
+                       registry->ListVersions(TenantFor(request), request.path_params.at("name")));
+                   return JsonResponse(200, VersionListJson(versions));
                  }));
 
   router->Handle("GET", "/api/v1/models/{name}/versions/{version}",
-                 Wrap([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+                 WrapStatus([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
                    AIAAS_ASSIGN_OR_RETURN(
                        auto version,
                        registry->GetVersion(TenantFor(request), request.path_params.at("name"),
                                             request.path_params.at("version")));
-                   return Json(200, VersionJson(version));
+                   return JsonResponse(200, VersionJson(version));
                  }));
 
-  router->Handle("DELETE", "/api/v1/models/{name}/versions/{version}",
-                 Wrap([registry, inference](const HttpRequest& request)
-                          -> absl::StatusOr<HttpResponse> {
-                   const std::string tenant = TenantFor(request);
-                   AIAAS_ASSIGN_OR_RETURN(
-                       auto version, registry->DeleteVersion(tenant, request.path_params.at("name"),
-                                                             request.path_params.at("version")));
-                   inference->Unload(tenant, version.model, version.version);
-                   return NoContent();
-                 }));
+  router->Handle(
+      "DELETE", "/api/v1/models/{name}/versions/{version}",
+      WrapStatus([registry, inference](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+        const std::string tenant = TenantFor(request);
+        AIAAS_ASSIGN_OR_RETURN(auto version,
+                               registry->DeleteVersion(tenant, request.path_params.at("name"),
+                                                       request.path_params.at("version")));
+        inference->Unload(tenant, version.model, version.version);
+        return NoContent();
+      }));
 
   router->Handle("GET", "/api/v1/models/{name}/versions/{version}/artifact",
-                 Wrap([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+                 WrapStatus([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
                    AIAAS_ASSIGN_OR_RETURN(
                        auto version,
                        registry->GetVersion(TenantFor(request), request.path_params.at("name"),
@@ -193,20 +180,19 @@ void RegisterManagementApi(Router* router, services::ModelRegistry* registry,
                    response.file_path = path;
                    response.headers.emplace_back(
                        "Content-Disposition",
-                       absl::StrCat("attachment; filename=\"", version.model, "-v",
-                                    version.version, version.format == "onnx" ? ".onnx" : ".pt",
-                                    "\""));
+                       absl::StrCat("attachment; filename=\"", version.model, "-v", version.version,
+                                    version.format == "onnx" ? ".onnx" : ".pt", "\""));
                    response.headers.emplace_back("Digest", version.digest);
                    return response;
                  }));
 
   router->Handle("GET", "/api/v1/models/{name}/versions/{version}/config",
-                 Wrap([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+                 WrapStatus([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
                    AIAAS_ASSIGN_OR_RETURN(
                        auto version,
                        registry->GetVersion(TenantFor(request), request.path_params.at("name"),
                                             request.path_params.at("version")));
-                   return Json(200, EncodeServingConfigJson(version.config));
+                   return JsonResponse(200, EncodeServingConfigJson(version.config));
                  }));
 
   // A changed configuration takes effect by unloading: the next request loads
@@ -222,55 +208,56 @@ void RegisterManagementApi(Router* router, services::ModelRegistry* registry,
                            registry->UpdateServingConfig(tenant, version.model,
                                                          absl::StrCat(version.version), config));
     inference->Unload(tenant, updated.model, updated.version);
-    return Json(200, EncodeServingConfigJson(updated.config));
+    return JsonResponse(200, EncodeServingConfigJson(updated.config));
   };
   router->Handle("PUT", "/api/v1/models/{name}/versions/{version}/config",
-                 Wrap([update_config](const HttpRequest& request) {
+                 WrapStatus([update_config](const HttpRequest& request) {
                    return update_config(request, [&](const ServingConfig& base) {
                      return DecodeServingConfigJson(request.body, base);
                    });
                  }));
   auto set_pinned = [update_config](bool pinned) {
-    return Wrap([update_config, pinned](const HttpRequest& request) {
-      return update_config(request, [pinned](ServingConfig config) -> absl::StatusOr<ServingConfig> {
-        config.pinned = pinned;
-        return config;
-      });
+    return WrapStatus([update_config, pinned](const HttpRequest& request) {
+      return update_config(request,
+                           [pinned](ServingConfig config) -> absl::StatusOr<ServingConfig> {
+                             config.pinned = pinned;
+                             return config;
+                           });
     });
   };
   router->Handle("PUT", "/api/v1/models/{name}/versions/{version}/pin", set_pinned(true));
   router->Handle("DELETE", "/api/v1/models/{name}/versions/{version}/pin", set_pinned(false));
 
   router->Handle("GET", "/api/v1/models/{name}/aliases",
-                 Wrap([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
-                   AIAAS_ASSIGN_OR_RETURN(auto aliases,
-                                          registry->ListAliases(TenantFor(request),
-                                                                request.path_params.at("name")));
-                   return Json(200, AliasListJson(aliases));
-                 }));
-
-  router->Handle("PUT", "/api/v1/models/{name}/aliases/{alias}",
-                 Wrap([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
-                   AIAAS_ASSIGN_OR_RETURN(json body, ParseObject(request));
-                   auto version = body.find("version");
-                   if (version == body.end() || !version->is_number_integer()) {
-                     return absl::InvalidArgumentError("'version' is required and must be an integer");
-                   }
+                 WrapStatus([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
                    AIAAS_ASSIGN_OR_RETURN(
-                       auto alias,
-                       registry->SetAlias(TenantFor(request), request.path_params.at("name"),
-                                          request.path_params.at("alias"),
-                                          version->get<int64_t>()));
-                   return Json(200, AliasJson(alias));
+                       auto aliases,
+                       registry->ListAliases(TenantFor(request), request.path_params.at("name")));
+                   return JsonResponse(200, AliasListJson(aliases));
                  }));
 
-  router->Handle("DELETE", "/api/v1/models/{name}/aliases/{alias}",
-                 Wrap([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
-                   AIAAS_RETURN_IF_ERROR(registry->DeleteAlias(TenantFor(request),
-                                                               request.path_params.at("name"),
-                                                               request.path_params.at("alias")));
-                   return NoContent();
-                 }));
+  router->Handle(
+      "PUT", "/api/v1/models/{name}/aliases/{alias}",
+      WrapStatus([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+        AIAAS_ASSIGN_OR_RETURN(json body, ParseObject(request));
+        auto version = body.find("version");
+        if (version == body.end() || !version->is_number_integer()) {
+          return absl::InvalidArgumentError("'version' is required and must be an integer");
+        }
+        AIAAS_ASSIGN_OR_RETURN(
+            auto alias,
+            registry->SetAlias(TenantFor(request), request.path_params.at("name"),
+                               request.path_params.at("alias"), version->get<int64_t>()));
+        return JsonResponse(200, AliasJson(alias));
+      }));
+
+  router->Handle(
+      "DELETE", "/api/v1/models/{name}/aliases/{alias}",
+      WrapStatus([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+        AIAAS_RETURN_IF_ERROR(registry->DeleteAlias(
+            TenantFor(request), request.path_params.at("name"), request.path_params.at("alias")));
+        return NoContent();
+      }));
 }
 
 }  // namespace aiaas::server
