@@ -86,12 +86,15 @@ class RequestState {
         version_(std::move(version)),
         request_bytes_(request_bytes),
         options_(options),
-        started_(absl::Now()) {}
+        started_(absl::Now()) {
+    if (options_->metrics != nullptr) options_->metrics->AddInFlight(model_, version_, 1);
+  }
 
   void Finish(absl::StatusOr<InferResponse> response, const scheduler::TaskTiming* timing) {
     if (finished_.exchange(true)) return;
     absl::Duration e2e = absl::Now() - started_;
     if (options_->metrics != nullptr) {
+      options_->metrics->AddInFlight(model_, version_, -1);
       options_->metrics->RecordRequest(model_, version_, OutcomeOf(response.status()),
                                        absl::ToDoubleSeconds(e2e), request_bytes_);
       if (timing != nullptr) {
@@ -136,9 +139,8 @@ absl::StatusOr<InferResponse> SelectOutputs(runtime::NamedTensors outputs,
     if (it == outputs.end()) {
       std::vector<std::string> names;
       for (const auto& output : outputs) names.push_back(output.first);
-      return absl::InvalidArgumentError(absl::StrCat("unknown output '", name,
-                                                     "'; the model's outputs are: ",
-                                                     absl::StrJoin(names, ", ")));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown output '", name, "'; the model's outputs are: ", absl::StrJoin(names, ", ")));
     }
     response.outputs.emplace_back(it->first, std::move(it->second));
   }
@@ -177,8 +179,7 @@ absl::StatusOr<std::shared_ptr<InferenceService::Loaded>> InferenceService::Load
   const std::string label = absl::StrCat(version.version);
   auto fail = [&](const absl::Status& status, absl::Time start) -> absl::Status {
     if (options_.metrics != nullptr) {
-      options_.metrics->RecordLoad(version.model, label,
-                                   absl::ToDoubleSeconds(absl::Now() - start),
+      options_.metrics->RecordLoad(version.model, label, absl::ToDoubleSeconds(absl::Now() - start),
                                    monitoring::LoadResult::kError);
     }
     return absl::FailedPreconditionError(absl::StrCat("cannot load ", version.model, " version ",
@@ -206,7 +207,8 @@ absl::StatusOr<std::shared_ptr<InferenceService::Loaded>> InferenceService::Load
   if (version.config.warmup) {
     if (auto inputs = WarmupInputs(version.signature)) {
       auto outputs = loaded->servable->Infer(*inputs);
-      warmup = outputs.ok() ? "ok" : absl::StrCat("failed: ", std::string(outputs.status().message()));
+      warmup =
+          outputs.ok() ? "ok" : absl::StrCat("failed: ", std::string(outputs.status().message()));
     }
   } else {
     warmup = "off";
@@ -222,8 +224,7 @@ absl::StatusOr<std::shared_ptr<InferenceService::Loaded>> InferenceService::Load
   std::string model = version.model;
   // The executor runs once per batch: the place to record batch sizes and compute time.
   auto batcher = scheduler::Batcher::Create(
-      batcher_options,
-      [servable_handle, metrics, stats, model, label](const TensorMap& inputs) {
+      batcher_options, [servable_handle, metrics, stats, model, label](const TensorMap& inputs) {
         absl::Time compute_start = absl::Now();
         auto outputs = servable_handle->Infer(inputs);
         absl::Duration compute = absl::Now() - compute_start;
@@ -231,8 +232,10 @@ absl::StatusOr<std::shared_ptr<InferenceService::Loaded>> InferenceService::Load
         if (!inputs.empty() && !inputs.begin()->second.shape.empty()) {
           rows = static_cast<int>(inputs.begin()->second.shape[0]);
         }
-        if (metrics != nullptr) metrics->RecordBatch(model, label, rows, absl::ToDoubleSeconds(compute));
-        if (stats != nullptr) stats->RecordBatch(model, label, rows, absl::ToInt64Nanoseconds(compute));
+        if (metrics != nullptr)
+          metrics->RecordBatch(model, label, rows, absl::ToDoubleSeconds(compute));
+        if (stats != nullptr)
+          stats->RecordBatch(model, label, rows, absl::ToInt64Nanoseconds(compute));
         return outputs;
       });
   if (!batcher.ok()) return fail(batcher.status(), start);
@@ -243,15 +246,14 @@ absl::StatusOr<std::shared_ptr<InferenceService::Loaded>> InferenceService::Load
                                  monitoring::LoadResult::kOk);
     options_.metrics->SetResidentBytes(version.model, label, loaded->memory_bytes);
   }
-  LogInfo("model loaded",
-          {{"model", version.model},
-           {"version", label},
-           {"load_ms", absl::StrCat(absl::ToInt64Milliseconds(load_time))},
-           {"warmup", warmup},
-           {"warmup_ms", absl::StrCat(absl::ToInt64Milliseconds(warmup_time))},
-           {"memory_bytes", absl::StrCat(loaded->memory_bytes)},
-           {"max_batch_size", absl::StrCat(version.config.max_batch_size)},
-           {"instance_count", absl::StrCat(version.config.instance_count)}});
+  LogInfo("model loaded", {{"model", version.model},
+                           {"version", label},
+                           {"load_ms", absl::StrCat(absl::ToInt64Milliseconds(load_time))},
+                           {"warmup", warmup},
+                           {"warmup_ms", absl::StrCat(absl::ToInt64Milliseconds(warmup_time))},
+                           {"memory_bytes", absl::StrCat(loaded->memory_bytes)},
+                           {"max_batch_size", absl::StrCat(version.config.max_batch_size)},
+                           {"instance_count", absl::StrCat(version.config.instance_count)}});
   return loaded;
 }
 
@@ -274,8 +276,8 @@ absl::Status InferenceService::ReserveMemory(const Key& key, int64_t bytes) {
       if (used + bytes <= budget) break;
       auto it = slots_.find(victim);
       used -= it->second->ready->memory_bytes;
-      LogInfo("evicting model (memory budget)", {{"model", it->second->ready->model},
-                                                 {"version", it->second->ready->version}});
+      LogInfo("evicting model (memory budget)",
+              {{"model", it->second->ready->model}, {"version", it->second->ready->version}});
       if (options_.metrics != nullptr) {
         options_.metrics->RecordUnload(it->second->ready->model, it->second->ready->version);
         options_.metrics->ClearModel(it->second->ready->model, it->second->ready->version);
@@ -284,10 +286,10 @@ absl::Status InferenceService::ReserveMemory(const Key& key, int64_t bytes) {
       slots_.erase(it);
     }
     if (used + bytes > budget) {
-      status = absl::UnavailableError(absl::StrCat(
-          "model memory budget exhausted: loading needs ", bytes, " bytes, ", used,
-          " bytes are held by pinned or in-use versions, budget is ", budget,
-          " bytes (--model-memory-budget)"));
+      status = absl::UnavailableError(
+          absl::StrCat("model memory budget exhausted: loading needs ", bytes, " bytes, ", used,
+                       " bytes are held by pinned or in-use versions, budget is ", budget,
+                       " bytes (--model-memory-budget)"));
     }
   }
   return status;  // evicted batchers stop here, outside the lock
@@ -357,18 +359,20 @@ void InferenceService::Infer(const storage::VersionRecord& version, InferRequest
   auto loaded = GetOrLoad(version);
   if (!loaded.ok()) return state->Finish(loaded.status(), nullptr);
 
-  auto cancelled = options.cancelled ? options.cancelled : std::make_shared<std::atomic<bool>>(false);
+  auto cancelled =
+      options.cancelled ? options.cancelled : std::make_shared<std::atomic<bool>>(false);
   absl::Time deadline = options.deadline;
   if (version.config.default_timeout_ms > 0) {
-    deadline = std::min(deadline, absl::Now() + absl::Milliseconds(version.config.default_timeout_ms));
+    deadline =
+        std::min(deadline, absl::Now() + absl::Milliseconds(version.config.default_timeout_ms));
   }
   const absl::Time submitted = absl::Now();
   state->timer_id = deadlines_.Schedule(deadline, [state, cancelled, submitted]() {
     cancelled->store(true);
-    state->Finish(absl::DeadlineExceededError(absl::StrCat(
-                      "request timed out after ",
-                      absl::ToInt64Milliseconds(absl::Now() - submitted), " ms")),
-                  nullptr);
+    state->Finish(
+        absl::DeadlineExceededError(absl::StrCat(
+            "request timed out after ", absl::ToInt64Milliseconds(absl::Now() - submitted), " ms")),
+        nullptr);
   });
 
   InferResponse skeleton;
@@ -385,14 +389,26 @@ void InferenceService::Infer(const storage::VersionRecord& version, InferRequest
   task.deadline = deadline;
   task.cancelled = cancelled;
   DeadlineTimer* timers = &deadlines_;
-  task.done = [state, timers, requested = std::move(request.requested_outputs),
+  monitoring::Metrics* metrics = options_.metrics;
+  std::weak_ptr<Loaded> weak_loaded = *loaded;
+  task.done = [state, timers, metrics, weak_loaded,
+               requested = std::move(request.requested_outputs),
                skeleton = std::move(skeleton)](absl::StatusOr<runtime::NamedTensors> outputs,
                                                const scheduler::TaskTiming& timing) mutable {
     timers->Cancel(state->timer_id);
+    if (metrics != nullptr) {
+      // A batcher may be destroyed from its own callback, so a weak handle is safe here.
+      if (auto alive = weak_loaded.lock()) {
+        metrics->SetQueueDepth(alive->model, alive->version, alive->batcher->queue_depth());
+      }
+    }
     if (!outputs.ok()) return state->Finish(outputs.status(), &timing);
     state->Finish(SelectOutputs(*std::move(outputs), requested, std::move(skeleton)), &timing);
   };
   absl::Status submitted_status = (*loaded)->batcher->Submit(std::move(task));
+  if (options_.metrics != nullptr) {
+    options_.metrics->SetQueueDepth(version.model, label, (*loaded)->batcher->queue_depth());
+  }
   if (!submitted_status.ok()) {
     deadlines_.Cancel(state->timer_id);
     state->Finish(submitted_status, nullptr);
