@@ -16,12 +16,13 @@
 // Variants: "plain" = torch::jit::load + eval() + InferenceMode (what a server does with the
 // file as pushed); "frozen" = additionally torch::jit::freeze + optimize_for_inference.
 #include <ATen/Parallel.h>
-#include <torch/script.h>
 #include <time.h>
+#include <torch/script.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -52,7 +53,7 @@ struct CpuSample {
   double busy = 0;   // jiffies spent running anything (user, nice, system, irq, softirq)
   double steal = 0;  // jiffies the hypervisor gave to other guests
   double total = 0;
-  double own = 0;    // CPU seconds of this process, all threads
+  double own = 0;  // CPU seconds of this process, all threads
 };
 
 CpuSample SampleCpu() {
@@ -119,8 +120,8 @@ torch::jit::Module Load(const ModelSpec& spec, const std::string& variant) {
   return module;
 }
 
-void Run(torch::jit::Module& module, const ModelSpec& spec, const std::string& variant,
-         int threads, int batch, double seconds) {
+void Run(torch::jit::Module& module, const ModelSpec& spec, const std::string& variant, int threads,
+         int batch, double seconds) {
   std::vector<int64_t> shape{batch};
   shape.insert(shape.end(), spec.row_shape.begin(), spec.row_shape.end());
   torch::manual_seed(0);
@@ -156,16 +157,17 @@ void Run(torch::jit::Module& module, const ModelSpec& spec, const std::string& v
   const double steal_pct = 100.0 * (cpu_after.steal - cpu_before.steal) / total;
   const double iterations = static_cast<double>(batch_ms.size());
   std::vector<double> sorted = batch_ms;
-  std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
+  const auto middle = static_cast<std::ptrdiff_t>(sorted.size() / 2);
+  std::nth_element(sorted.begin(), sorted.begin() + middle, sorted.end());
   const double p50 = sorted[sorted.size() / 2];
   std::printf(
       "{\"model\": \"%s\", \"variant\": \"%s\", \"threads\": %d, \"batch\": %d, "
       "\"iterations\": %.0f, \"seconds\": %.3f, \"batches_per_s\": %.2f, \"rows_per_s\": %.1f, "
       "\"batch_ms_p50\": %.4f, \"batch_ms_mean\": %.4f, \"rows_per_s_at_p50\": %.1f, "
       "\"own_cpu_cores\": %.3f, \"other_cpu_cores\": %.3f, \"steal_pct\": %.2f}\n",
-      spec.name.c_str(), variant.c_str(), threads, batch, iterations, elapsed,
-      iterations / elapsed, iterations * batch / elapsed, p50, 1000.0 * elapsed / iterations,
-      1000.0 * batch / p50, own_cores, busy_cores - own_cores, steal_pct);
+      spec.name.c_str(), variant.c_str(), threads, batch, iterations, elapsed, iterations / elapsed,
+      iterations * batch / elapsed, p50, 1000.0 * elapsed / iterations, 1000.0 * batch / p50,
+      own_cores, busy_cores - own_cores, steal_pct);
   std::fflush(stdout);
 }
 

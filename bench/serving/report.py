@@ -193,14 +193,14 @@ def markdown(data):
     w("")
     w("## Served, KServe v2 JSON at batch 1 (closed loop)")
     w("")
-    w("| step | server | req/s | p50 ms | p90 ms | p99 ms | C/(req/s) ms | errors | server cores | other cores | steal % |")
-    w("|---|---|---|---|---|---|---|---|---|---|---|")
+    w("| step | server | req/s | p50 ms | p90 ms | p99 ms | C/(req/s) ms | errors | server cores | server CPU ms/req | other cores | steal % |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|")
     order = ["client_ceiling", "mlp_c1", "mlp_c16", "cnn_c16", "cnn_c64", "wide_c1", "wide_c16"]
     ranked = sorted(summary, key=lambda e: (order.index(e["id"]) if e["id"] in order else 99,
                                             SERVERS.index(e["server"]) if e["server"] in SERVERS else -1))
     for e in ranked:
         if e.get("throughput_rps") is None:
-            w("| %s | %s | failed | | | | | | | | |" % (e["id"], e["server"]))
+            w("| %s | %s | failed | | | | | | | | | |" % (e["id"], e["server"]))
             continue
         rps = fmt(e["throughput_rps"])
         if e["runs"] > 1:
@@ -210,16 +210,19 @@ def markdown(data):
             rps += " (none completed in the window)"
         noisy = " ⚠" if (e["other_cpu_cores"] or 0) > NOISY_CORES else ""
         little = 1000.0 * e["concurrency"] / e["throughput_rps"] if e["throughput_rps"] else None
-        w("| %s | %s | %s | %s | %s | %s | %s | %d | %s | %s%s | %s |" % (
+        cpu_ms = (1000.0 * e["server_cpu_cores"] / e["throughput_rps"]
+                  if e["throughput_rps"] and e["server_cpu_cores"] is not None else None)
+        w("| %s | %s | %s | %s | %s | %s | %s | %d | %s | %s | %s%s | %s |" % (
             e["id"], label, rps, fmt(e["p50_ms"], 2), fmt(e["p90_ms"], 2), fmt(e["p99_ms"], 2),
-            fmt(little, 0), e["errors"], fmt(e["server_cpu_cores"], 2),
+            fmt(little, 0), e["errors"], fmt(e["server_cpu_cores"], 2), fmt(cpu_ms, 3),
             fmt(e["other_cpu_cores"], 2), noisy, fmt(e["steal_pct"], 1)))
     w("")
     w("Latencies are of the requests completed in the window (wrk, or load.py after a "
       "steady-state warm-up for the wide MLP); \"C/(req/s)\" is the mean latency the closed loop "
       "implies (Little's law), which also counts requests still waiting at the end. "
-      "\"server cores\": CPU of the server process; \"other cores\": CPU used meanwhile by "
-      "processes outside the benchmark (⚠ above %.2f)." % NOISY_CORES)
+      "\"server cores\": CPU of the server process (\"ms/req\": per answer, the cost least "
+      "affected by a busy machine); \"other cores\": CPU used meanwhile by processes outside the "
+      "benchmark (⚠ above %.2f; about ±0.2 under heavy steal)." % NOISY_CORES)
     w("")
     w("## Ratios vs targets")
     w("")
