@@ -52,18 +52,6 @@ absl::StatusOr<absl::Time> ClientDeadline(const HttpRequest& request,
   return deadline;
 }
 
-// The KServe binary tensor extension's JSON header length, when present.
-absl::StatusOr<std::optional<size_t>> JsonHeaderLength(const HttpRequest& request) {
-  auto header = request.Header("inference-header-content-length");
-  if (!header.has_value()) return std::optional<size_t>();
-  uint64_t length = 0;
-  if (!absl::SimpleAtoi(*header, &length)) {
-    return absl::InvalidArgumentError(
-        "Inference-Header-Content-Length must be a non-negative integer");
-  }
-  return std::optional<size_t>(static_cast<size_t>(length));
-}
-
 }  // namespace
 
 void RegisterInferenceApi(Router* router, const InferenceApiDeps& deps, const CodecLimits& limits) {
@@ -151,7 +139,7 @@ void RegisterInferenceApi(Router* router, const InferenceApiDeps& deps, const Co
     auto version = inference->Resolve(TenantFor(request), request.path_params.at("model"),
                                       VersionRef(request));
     if (!version.ok()) return respond(ErrorResponse(version.status()));
-    auto header_length = JsonHeaderLength(request);
+    auto header_length = ParseJsonHeaderLength(request.Header("inference-header-content-length"));
     if (!header_length.ok()) return respond(ErrorResponse(header_length.status()));
     auto decoded = DecodeInferRequest(request.body, *header_length, version->signature, limits);
     if (!decoded.ok()) return respond(ErrorResponse(decoded.status()));
