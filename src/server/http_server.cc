@@ -38,6 +38,10 @@ namespace http = beast::http;
 using tcp = net::ip::tcp;
 
 constexpr size_t kStreamChunkBytes = 256 * 1024;
+// A header (and a small body) arrives in one read.
+constexpr size_t kInitialReadBytes = 16 * 1024;
+// Most a body read asks for at once; larger bodies take several reads.
+constexpr size_t kMaxBodyReadAhead = 1024 * 1024;
 constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
 // State shared by all connections.
@@ -59,7 +63,9 @@ bool IsHealthPath(std::string_view path) {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, ServerState* state)
-      : stream_(std::move(socket)), state_(state), chunk_(kStreamChunkBytes) {}
+      : stream_(std::move(socket)), state_(state), chunk_(kStreamChunkBytes) {
+    buffer_.reserve(kInitialReadBytes);
+  }
 
   void Start() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
@@ -105,6 +111,7 @@ class Session : public std::enable_shared_from_this<Session> {
       request_.headers.emplace_back(absl::AsciiStrToLower(std::string(field.name_string())),
                                     std::string(field.value()));
     }
+    request_.received = started_;  // a body, if any, moves this to its end
     request_.request_id = RequestIdFrom(request_);
     request_id_ = request_.request_id;
     method_ = request_.method;
@@ -156,6 +163,11 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     string_parser_.emplace(std::move(*header_parser_));
     string_parser_->body_limit(static_cast<uint64_t>(limit));
+    // Beast reads at most the buffer's free capacity per call (512 bytes when it
+    // is empty): room for the whole body makes one read instead of one per 512 B.
+    if (length) {
+      buffer_.reserve(buffer_.size() + std::min<size_t>(*length, kMaxBodyReadAhead));
+    }
     MaybeContinue(expect_continue, [this] { ReadBody(); });
   }
 
@@ -191,6 +203,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return Abandon();
     request_.body = std::move(string_parser_->get().body());
     string_parser_.reset();
+    request_.received = absl::Now();
     WatchDisconnect();
     Dispatch(match_.handler);
   }

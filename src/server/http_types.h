@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 
 namespace aiaas::server {
 
@@ -25,6 +26,9 @@ struct HttpRequest {
   std::string body;  // empty for streamed routes
   std::string route;       // the matched pattern, e.g. "/v2/models/{model}/infer" (for metrics)
   std::string request_id;  // X-Request-Id as sent, or generated; echoed in the response
+  // When the whole request (headers and body) had arrived; metrics of
+  // server-side latency start here.
+  absl::Time received = absl::InfinitePast();
   // Set when the client disconnects while the request waits for its response.
   std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
 

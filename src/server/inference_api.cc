@@ -150,6 +150,7 @@ void RegisterInferenceApi(Router* router, const InferenceApiDeps& deps, const Co
     options.deadline = *deadline;
     options.cancelled = request.cancelled;
     options.request_bytes = static_cast<int64_t>(request.body.size());
+    options.received = request.received;
     inference->Infer(*version, std::move(decoded->request), options,
                      [respond, encoding = std::move(decoded->output_encoding)](
                          absl::StatusOr<InferResponse> response) {
@@ -190,6 +191,7 @@ void RegisterInferenceApi(Router* router, const InferenceApiDeps& deps, const Co
         services::InferOptions options;
         options.cancelled = request.cancelled;
         options.request_bytes = static_cast<int64_t>(request.body.size());
+    options.received = request.received;
         inference->Infer(
             *version, std::move(infer_request), options,
             [respond](absl::StatusOr<InferResponse> response) {

@@ -80,13 +80,13 @@ monitoring::Outcome OutcomeOf(const absl::Status& status) {
 class RequestState {
  public:
   RequestState(InferDone done, std::string model, std::string version, int64_t request_bytes,
-               const InferenceServiceOptions* options)
+               absl::Time received, const InferenceServiceOptions* options)
       : done_(std::move(done)),
         model_(std::move(model)),
         version_(std::move(version)),
         request_bytes_(request_bytes),
         options_(options),
-        started_(absl::Now()) {
+        started_(received == absl::InfinitePast() ? absl::Now() : received) {
     if (options_->metrics != nullptr) options_->metrics->AddInFlight(model_, version_, 1);
   }
 
@@ -355,7 +355,8 @@ void InferenceService::Infer(const storage::VersionRecord& version, InferRequest
                              const InferOptions& options, InferDone done) {
   const std::string label = absl::StrCat(version.version);
   auto state = std::make_shared<RequestState>(std::move(done), version.model, label,
-                                              options.request_bytes, &options_);
+                                              options.request_bytes, options.received,
+                                              &options_);
   auto loaded = GetOrLoad(version);
   if (!loaded.ok()) return state->Finish(loaded.status(), nullptr);
 

@@ -38,6 +38,9 @@ struct InferOptions {
   // then dropped); the service also sets it at the deadline. May be null.
   std::shared_ptr<std::atomic<bool>> cancelled;
   int64_t request_bytes = 0;  // for metrics
+  // When the frontend had read the whole request: the end-to-end latency
+  // metric starts here (at the Infer() call when unset).
+  absl::Time received = absl::InfinitePast();
 };
 
 // Called exactly once with the outcome of an inference, from any thread.

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -40,6 +41,7 @@ absl::StatusOr<ModelView> ModelRegistry::ToView(storage::ModelRecord model) {
 absl::StatusOr<ModelView> ModelRegistry::CreateModel(
     const std::string& tenant, const std::string& name, const std::string& description,
     const std::map<std::string, std::string>& labels) {
+  absl::Cleanup invalidate = [this] { versions_.Invalidate(); };  // after the write
   AIAAS_RETURN_IF_ERROR(ValidateModelName(name));
   storage::ModelRecord record;
   record.tenant = tenant;
@@ -74,6 +76,7 @@ absl::StatusOr<storage::Page<ModelView>> ModelRegistry::ListModels(const std::st
 absl::StatusOr<ModelView> ModelRegistry::UpdateModel(const std::string& tenant,
                                                      const std::string& name,
                                                      const storage::ModelUpdate& update) {
+  absl::Cleanup invalidate = [this] { versions_.Invalidate(); };  // after the write
   AIAAS_RETURN_IF_ERROR(ValidateModelName(name));
   AIAAS_ASSIGN_OR_RETURN(storage::ModelRecord model,
                          metadata_->UpdateModel(tenant, name, update));
@@ -81,6 +84,7 @@ absl::StatusOr<ModelView> ModelRegistry::UpdateModel(const std::string& tenant,
 }
 
 absl::Status ModelRegistry::DeleteModel(const std::string& tenant, const std::string& name) {
+  absl::Cleanup invalidate = [this] { versions_.Invalidate(); };  // after the write
   AIAAS_RETURN_IF_ERROR(ValidateModelName(name));
   absl::MutexLock lock(&blob_mu_);
   AIAAS_ASSIGN_OR_RETURN(std::vector<std::string> digests, metadata_->DeleteModel(tenant, name));
@@ -97,6 +101,7 @@ absl::StatusOr<std::unique_ptr<ArtifactUpload>> ModelRegistry::StartUpload(
 
 absl::StatusOr<storage::VersionRecord> ModelRegistry::PushVersion(
     const PushRequest& request, std::unique_ptr<ArtifactUpload> upload) {
+  absl::Cleanup invalidate = [this] { versions_.Invalidate(); };  // after the write
   AIAAS_RETURN_IF_ERROR(ValidateModelName(request.model));
   runtime::Runtime* runtime = runtimes_->Find(request.format);
   if (runtime == nullptr) {
@@ -157,6 +162,16 @@ absl::StatusOr<storage::VersionRecord> ModelRegistry::PushVersion(
 absl::StatusOr<storage::VersionRecord> ModelRegistry::GetVersion(const std::string& tenant,
                                                                  const std::string& model,
                                                                  const std::string& ref) {
+  if (auto cached = versions_.Get(tenant, model, ref)) return *std::move(cached);
+  const VersionCache::Ticket ticket = versions_.Begin();
+  auto version = LookupVersion(tenant, model, ref);
+  if (version.ok()) versions_.Put(ticket, tenant, model, ref, *version);
+  return version;
+}
+
+absl::StatusOr<storage::VersionRecord> ModelRegistry::LookupVersion(const std::string& tenant,
+                                                                    const std::string& model,
+                                                                    const std::string& ref) {
   AIAAS_RETURN_IF_ERROR(ValidateModelName(model));
   // Distinguish "no such model" from "no such version" in the error.
   AIAAS_RETURN_IF_ERROR(metadata_->GetModel(tenant, model).status());
@@ -202,6 +217,7 @@ absl::StatusOr<std::vector<storage::VersionRecord>> ModelRegistry::ListVersions(
 absl::StatusOr<storage::VersionRecord> ModelRegistry::DeleteVersion(const std::string& tenant,
                                                                     const std::string& model,
                                                                     const std::string& ref) {
+  absl::Cleanup invalidate = [this] { versions_.Invalidate(); };  // after the write
   AIAAS_ASSIGN_OR_RETURN(storage::VersionRecord version, GetVersion(tenant, model, ref));
   absl::MutexLock lock(&blob_mu_);
   AIAAS_ASSIGN_OR_RETURN(std::string digest,
@@ -213,6 +229,7 @@ absl::StatusOr<storage::VersionRecord> ModelRegistry::DeleteVersion(const std::s
 absl::StatusOr<storage::VersionRecord> ModelRegistry::UpdateServingConfig(
     const std::string& tenant, const std::string& model, const std::string& ref,
     const ServingConfig& config) {
+  absl::Cleanup invalidate = [this] { versions_.Invalidate(); };  // after the write
   AIAAS_ASSIGN_OR_RETURN(storage::VersionRecord version, GetVersion(tenant, model, ref));
   return metadata_->UpdateServingConfig(tenant, model, version.version, config);
 }
@@ -221,6 +238,7 @@ absl::StatusOr<storage::AliasRecord> ModelRegistry::SetAlias(const std::string& 
                                                              const std::string& model,
                                                              const std::string& alias,
                                                              int64_t version) {
+  absl::Cleanup invalidate = [this] { versions_.Invalidate(); };  // after the write
   AIAAS_RETURN_IF_ERROR(ValidateModelName(model));
   AIAAS_RETURN_IF_ERROR(ValidateAliasName(alias));
   AIAAS_RETURN_IF_ERROR(metadata_->GetModel(tenant, model).status());
@@ -234,6 +252,7 @@ absl::StatusOr<storage::AliasRecord> ModelRegistry::SetAlias(const std::string& 
 
 absl::Status ModelRegistry::DeleteAlias(const std::string& tenant, const std::string& model,
                                         const std::string& alias) {
+  absl::Cleanup invalidate = [this] { versions_.Invalidate(); };  // after the write
   AIAAS_RETURN_IF_ERROR(ValidateModelName(model));
   AIAAS_RETURN_IF_ERROR(metadata_->GetModel(tenant, model).status());
   auto status = metadata_->DeleteAlias(tenant, model, alias);

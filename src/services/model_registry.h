@@ -15,6 +15,7 @@
 #include "common/tensor.h"
 #include "runtime/runtime.h"
 #include "services/artifact_upload.h"
+#include "services/version_cache.h"
 #include "storage/artifact_store.h"
 #include "storage/metadata_store.h"
 
@@ -115,6 +116,10 @@ class ModelRegistry {
 
  private:
   absl::StatusOr<ModelView> ToView(storage::ModelRecord model);
+  // GetVersion without the cache.
+  absl::StatusOr<storage::VersionRecord> LookupVersion(const std::string& tenant,
+                                                       const std::string& model,
+                                                       const std::string& ref);
   // Removes `digest` when no version references it any more.
   void CollectBlob(const std::string& digest) ABSL_EXCLUSIVE_LOCKS_REQUIRED(blob_mu_);
 
@@ -125,6 +130,8 @@ class ModelRegistry {
   // Serializes "blob exists -> insert row" against "no rows -> remove blob" so
   // a concurrent push of identical bytes never ends with a row and no blob.
   absl::Mutex blob_mu_;
+  // Resolved references for the inference path; every write invalidates it.
+  VersionCache versions_;
 };
 
 }  // namespace aiaas::services

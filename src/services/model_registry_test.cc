@@ -156,6 +156,25 @@ TEST_F(ModelRegistryTest, DefaultVersionFollowsProductionAliasElseNewest) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// GetVersion answers from a cache; every write must be visible at once.
+TEST_F(ModelRegistryTest, ResolvedVersionsFollowEveryWrite) {
+  ASSERT_TRUE(Push("m", "ok 1").ok());
+  EXPECT_EQ(registry_->GetVersion("default", "m", "1")->config.max_batch_size, 0);
+  ServingConfig config;
+  config.max_batch_size = 8;
+  ASSERT_TRUE(registry_->UpdateServingConfig("default", "m", "1", config).ok());
+  EXPECT_EQ(registry_->GetVersion("default", "m", "1")->config.max_batch_size, 8);
+  EXPECT_EQ(registry_->GetVersion("default", "m", "")->version, 1);
+  ASSERT_TRUE(Push("m", "ok 2").ok());
+  EXPECT_EQ(registry_->GetVersion("default", "m", "")->version, 2);
+  ASSERT_TRUE(registry_->DeleteVersion("default", "m", "2").ok());
+  EXPECT_TRUE(absl::IsNotFound(registry_->GetVersion("default", "m", "2").status()));
+  EXPECT_EQ(registry_->GetVersion("default", "m", "")->version, 1);
+  ASSERT_TRUE(registry_->DeleteModel("default", "m").ok());
+  EXPECT_TRUE(absl::IsNotFound(registry_->GetVersion("default", "m", "1").status()));
+  EXPECT_TRUE(absl::IsNotFound(registry_->GetVersion("default", "m", "").status()));
+}
+
 TEST_F(ModelRegistryTest, SharedBlobSurvivesUntilLastReference) {
   ASSERT_TRUE(Push("a", "ok same").ok());
   ASSERT_TRUE(Push("b", "ok same").ok());
