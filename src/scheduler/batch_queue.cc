@@ -23,7 +23,7 @@ TaskTiming FailedTiming(const QueuedTask& task, absl::Time now) {
 }  // namespace
 
 BatchPlan PlanBatch(const std::deque<QueuedTask>& queue, const ServingConfig& config,
-                    absl::Time now) {
+                    absl::Time now, double wait_gain_requests) {
   BatchPlan plan;
   const QueuedTask& oldest = queue.front();
   plan.members.push_back(0);
@@ -71,6 +71,11 @@ BatchPlan PlanBatch(const std::deque<QueuedTask>& queue, const ServingConfig& co
     plan.wait_until = absl::InfiniteFuture();
     return plan;
   }
+  if (wait_gain_requests < kIdleGainThresholdRequests) {
+    plan.reason = DispatchReason::kIdle;
+    plan.wait_until = absl::InfiniteFuture();
+    return plan;
+  }
   plan.members.clear();
   plan.rows = 0;
   return plan;
@@ -81,7 +86,22 @@ BatchQueue::BatchQueue(const ServingConfig& config, Clock* clock, std::string na
 
 absl::Status BatchQueue::Add(Task task) {
   absl::StatusOr<int64_t> rows = BatchRows(task.inputs);
-  absl::MutexLock lock(&mu_);
+  std::vector<Work::Failed> dead;
+  absl::Status status;
+  {
+    absl::MutexLock lock(&mu_);
+    status = AddLocked(std::move(task), rows, &dead);
+  }
+  // Unlocked: `done` may re-enter the queue (Submit, queue_depth, Shutdown).
+  // Nothing of `this` is touched after the first call.
+  for (Work::Failed& failed : dead) {
+    failed.task.task.done(std::move(failed.status), failed.timing);
+  }
+  return status;
+}
+
+absl::Status BatchQueue::AddLocked(Task task, const absl::StatusOr<int64_t>& rows,
+                                   std::vector<Work::Failed>* dead) {
   if (stopping_) {
     return absl::FailedPreconditionError(
         absl::StrCat("model ", name_, " is being unloaded; it accepts no new requests"));
@@ -94,12 +114,16 @@ absl::Status BatchQueue::Add(Task task) {
           "batch dimension ", *rows, " exceeds max_batch_size ", config_.max_batch_size));
     }
   }
-  if (queue_.size() >= static_cast<size_t>(config_.max_queue_size)) {
+  const absl::Time now = clock_->Now();
+  const size_t max_queue_size = static_cast<size_t>(config_.max_queue_size);
+  // Dead tasks would otherwise hold their slots until the next batch is formed.
+  if (queue_.size() >= max_queue_size) DropDeadLocked(now, dead);
+  if (queue_.size() >= max_queue_size) {
     return absl::UnavailableError(absl::StrCat(
         "queue of model ", name_, " is full (max_queue_size ", config_.max_queue_size, ")"));
   }
-  queue_.push_back(QueuedTask{std::move(task), rows.value_or(0), clock_->Now()});
   ++added_;
+  queue_.push_back(QueuedTask{std::move(task), rows.value_or(0), now, added_});
   return absl::OkStatus();
 }
 
@@ -122,12 +146,19 @@ Work BatchQueue::Next() {
   }
 
   leader_ = true;
+  // Once the leader starts waiting it keeps to the delay rules for this batch,
+  // and the requests that join meanwhile are its measure of the wait's gain.
+  bool waited = false;
+  uint64_t wait_seq = 0;  // added_ when the wait started
   while (!stopping_) {
     const absl::Time now = clock_->Now();
     DropDeadLocked(now, &work.failed);
     if (queue_.empty()) break;
-    const BatchPlan plan = PlanBatch(queue_, config_, now);
+    const BatchPlan plan =
+        PlanBatch(queue_, config_, now, waited ? kWaitAlwaysHelps : PlanningGainLocked(now));
     if (plan.reason != DispatchReason::kWait) {
+      if (waited) LearnLocked(plan, wait_seq);
+      if (plan.reason == DispatchReason::kIdle) ++idle_since_wait_;
       TakeLocked(plan, &work.batch);
       work.reason = plan.reason;
       work.dispatched = now;
@@ -137,6 +168,12 @@ Work BatchQueue::Next() {
     // Answer dropped tasks now rather than after the wait.
     if (!work.failed.empty()) break;
 
+    if (!waited) {
+      waited = true;
+      wait_seq = added_;
+      last_wait_ = now;
+      idle_since_wait_ = 0;
+    }
     struct Wake {
       const BatchQueue* queue;
       uint64_t seen;
@@ -152,6 +189,21 @@ Work BatchQueue::Next() {
   }
   leader_ = false;
   return work;
+}
+
+double BatchQueue::PlanningGainLocked(absl::Time now) const {
+  const bool probe_due =
+      idle_since_wait_ >= kIdleProbeBatches && now - last_wait_ >= kIdleProbeInterval;
+  return probe_due ? kWaitAlwaysHelps : wait_gain_requests_;
+}
+
+void BatchQueue::LearnLocked(const BatchPlan& plan, uint64_t wait_seq) {
+  int joined = 0;
+  for (size_t i : plan.members) {
+    if (queue_[i].seq > wait_seq) ++joined;
+  }
+  wait_gain_requests_ =
+      (1 - kWaitGainSmoothing) * wait_gain_requests_ + kWaitGainSmoothing * joined;
 }
 
 void BatchQueue::DropDeadLocked(absl::Time now, std::vector<Work::Failed>* failed) {
@@ -213,6 +265,11 @@ int BatchQueue::queue_depth() const {
 int BatchQueue::in_flight() const {
   absl::MutexLock lock(&mu_);
   return in_flight_;
+}
+
+double BatchQueue::wait_gain_requests() const {
+  absl::MutexLock lock(&mu_);
+  return wait_gain_requests_;
 }
 
 }  // namespace aiaas::scheduler

@@ -4,11 +4,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
@@ -26,6 +28,9 @@ struct QueuedTask {
   int64_t rows = 0;
   // When Add() accepted it, by the queue's clock.
   absl::Time enqueued;
+  // Acceptance order: 1 for the queue's first task, then 2, 3, ... (0 for a
+  // task not made by Add(), e.g. in a PlanBatch test).
+  uint64_t seq = 0;
 };
 
 // Why a batch was dispatched, or that none is (kWait).
@@ -35,7 +40,31 @@ enum class DispatchReason {
   kFull,       // max_batch_size rows, or the next compatible request does not fit
   kPreferred,  // a preferred batch size reached (the batch is cut there)
   kDelay,      // the oldest request waited max_queue_delay_us
+  kIdle,       // waiting would not help: recent waits gathered no requests
 };
+
+// The adaptive "waiting would not help" rule (batcher.h, rule (d)). The queue
+// keeps a moving average of how many requests joined a batch while its leader
+// waited (any batch dispatched after a wait, whatever the reason). When that
+// estimate is below kIdleGainThresholdRequests, a leader that would wait
+// dispatches at once instead (kIdle).
+inline constexpr double kIdleGainThresholdRequests = 0.5;
+// Weight of the newest wait in the moving average (exponential smoothing):
+// two waits that gather nothing take the estimate from 1 to 0.25.
+inline constexpr double kWaitGainSmoothing = 0.5;
+// The estimate before any wait was measured: waiting helps (the behaviour of
+// a queue without the rule) until waits show otherwise.
+inline constexpr double kInitialWaitGainRequests = 1.0;
+// To notice rising load, a leader that would dispatch kIdle waits out the
+// delay instead (a probe, measured like any wait) once both this many kIdle
+// batches and this much clock time have passed since the last wait. Both
+// limits bound the probes' cost: at most one wait per kIdleProbeInterval under
+// fast closed-loop traffic, one per kIdleProbeBatches batches under sparse
+// traffic.
+inline constexpr int kIdleProbeBatches = 32;
+inline constexpr absl::Duration kIdleProbeInterval = absl::Milliseconds(100);
+// For PlanBatch: assume waiting helps (never dispatch kIdle).
+inline constexpr double kWaitAlwaysHelps = std::numeric_limits<double>::infinity();
 
 // The next batch of a queue, as decided by PlanBatch().
 struct BatchPlan {
@@ -50,9 +79,12 @@ struct BatchPlan {
 };
 
 // The scheduling rules as a pure function of the queue (oldest first, no
-// expired or cancelled tasks, non-empty), a valid `config` and the time.
+// expired or cancelled tasks, non-empty), a valid `config`, the time, and
+// `wait_gain_requests`: how many requests are expected to join the batch if
+// the caller waits (the queue's estimate). A plan that would wait is
+// dispatched as kIdle instead when that is below kIdleGainThresholdRequests.
 BatchPlan PlanBatch(const std::deque<QueuedTask>& queue, const ServingConfig& config,
-                    absl::Time now);
+                    absl::Time now, double wait_gain_requests = kWaitAlwaysHelps);
 
 // What a batcher thread does next, from BatchQueue::Next().
 struct Work {
@@ -74,7 +106,8 @@ struct Work {
 
 // A FIFO of tasks for one model version, shared by its batcher threads. At
 // most one idle thread at a time (the leader) forms the next batch, waiting on
-// the clock for the batching delay; the others wait their turn.
+// the clock for the batching delay unless waiting would not help (kIdle); the
+// others wait their turn.
 //
 // Thread-safety: all methods may be called concurrently. `clock` is borrowed
 // and must outlive every call.
@@ -86,7 +119,13 @@ class BatchQueue {
   BatchQueue(const BatchQueue&) = delete;
   BatchQueue& operator=(const BatchQueue&) = delete;
 
-  // Queues `task` (see Batcher::Submit for the errors).
+  // Queues `task` (see Batcher::Submit for the errors). When the queue is at
+  // max_queue_size, first removes its dead tasks (cancelled, or deadline
+  // passed by the clock) and calls their `done` (Cancelled / DeadlineExceeded,
+  // as in Next()) on the calling thread, after releasing the queue's lock and
+  // before returning; only if the queue is still full is `task` refused.
+  // Answering them here rather than handing them to a batcher thread frees
+  // them at once even while every instance is busy with a long batch.
   [[nodiscard]] absl::Status Add(Task task);
 
   // Blocks until the calling thread has work: a batch to run and/or tasks to
@@ -105,9 +144,21 @@ class BatchQueue {
 
   int queue_depth() const;
   int in_flight() const;
+  // The current estimate of requests joining a batch while its leader waits
+  // (see kIdleGainThresholdRequests).
+  double wait_gain_requests() const;
 
  private:
+  // Add() under mu_: `dead` receives the tasks removed to make room.
+  absl::Status AddLocked(Task task, const absl::StatusOr<int64_t>& rows,
+                         std::vector<Work::Failed>* dead) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool CanLead() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The estimate to plan with, at `now`, for a leader that has not waited
+  // yet: kWaitAlwaysHelps when a probe is due.
+  double PlanningGainLocked(absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Folds the requests of `plan` accepted after `wait_seq` (they joined
+  // while the leader waited) into the estimate.
+  void LearnLocked(const BatchPlan& plan, uint64_t wait_seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Moves expired and cancelled tasks into `failed`.
   void DropDeadLocked(absl::Time now, std::vector<Work::Failed>* failed)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -129,6 +180,12 @@ class BatchQueue {
   // When Stop() was first called: the end of the queue time of unloaded tasks.
   absl::Time stopped_at_ ABSL_GUARDED_BY(mu_);
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+
+  // The "waiting would not help" rule (kIdleGainThresholdRequests).
+  double wait_gain_requests_ ABSL_GUARDED_BY(mu_) = kInitialWaitGainRequests;
+  // When a leader last started to wait; kIdle batches dispatched since.
+  absl::Time last_wait_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  int idle_since_wait_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace aiaas::scheduler

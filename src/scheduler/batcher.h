@@ -56,21 +56,33 @@ struct BatcherOptions {
 //          does not fit; or
 //      (b) its rows reach a preferred batch size: it is cut after the longest
 //          run of requests whose rows equal a preferred size, and the rest
-//          waits for the next batch. Since only an idle instance forms
-//          batches, this is the "waiting would not help" rule: an idle
-//          instance runs a preferred size at once instead of waiting for
-//          more (without preferred sizes it always waits for (a) or (c)); or
-//      (c) the oldest request has waited max_queue_delay_us (0: never wait).
+//          waits for the next batch (an idle instance runs a preferred size
+//          at once instead of waiting for more); or
+//      (c) the oldest request has waited max_queue_delay_us (0: never wait); or
+//      (d) the instance is idle and waiting would not help: the queue keeps
+//          a moving average of how many requests joined a batch while its
+//          instance waited; when that is below half a request (recent waits
+//          gathered nothing, e.g. one closed-loop client), the instance
+//          dispatches what it has at once instead of waiting for (c). To
+//          notice rising load it still waits out the delay once at least 32
+//          such batches and 100 ms have passed since its last wait; when
+//          waits gather requests again the average rises and waiting resumes.
+//          Under sustained load (the queue refills while instances compute)
+//          waits gather requests, so batches form on (a)-(c) as before.
+//          Constants and details: batch_queue.h, kIdleGainThresholdRequests.
 //    Otherwise the instance waits for (c), a new request, or shutdown, then
-//    forms the batch again. At most one idle instance forms a batch at a
+//    forms the batch again (once it has started waiting for a batch, it
+//    waits by (a)-(c) only). At most one idle instance forms a batch at a
 //    time; the others wait their turn, so concurrent batches never share a
 //    request. The time is the clock's (BatcherOptions::clock).
-//  * Whenever a batch is formed, queued requests whose deadline has passed
-//    are failed with DeadlineExceeded ("request timed out after N ms in the
-//    queue") and cancelled ones with Cancelled; neither is ever executed. A
-//    deadline passing or a cancellation while every instance is busy is seen
-//    when the next instance becomes free (the caller may answer the client
-//    earlier by itself; `done` still comes once).
+//  * Whenever a batch is formed, and whenever Submit() finds the queue at
+//    max_queue_size, queued requests whose deadline has passed are failed
+//    with DeadlineExceeded ("request timed out after N ms in the queue") and
+//    cancelled ones with Cancelled; neither is ever executed, and dead
+//    requests never make Submit() refuse a live one as "queue full". A
+//    deadline passing or a cancellation while every instance is busy is
+//    otherwise seen when the next instance becomes free (the caller may
+//    answer the client earlier by itself; `done` still comes once).
 //  * A batch of one request is passed to the executor as is; a larger batch
 //    is Concatenate()d and its outputs Split() so each task receives exactly
 //    its own rows. With max_batch_size > 0 every output must have the batch's
@@ -109,10 +121,14 @@ class Batcher {
   Batcher(const Batcher&) = delete;
   Batcher& operator=(const Batcher&) = delete;
 
-  // Queues `task`. On OK, task.done will be called exactly once from a
-  // batcher thread. On error it is not called, and:
-  //   Unavailable "queue of model X is full (max_queue_size N)": answer 503
-  //     and let the client retry later;
+  // Queues `task`. On OK, task.done will be called exactly once, normally
+  // from a batcher thread (see Task::done for the exception: a later
+  // Submit() that reclaims it as dead). Before returning, this call may run
+  // the `done` of queued tasks it failed as dead to make room, on this
+  // thread without any batcher lock held: hold no lock across Submit() that
+  // such a `done` takes. On error task.done is not called, and:
+  //   Unavailable "queue of model X is full (max_queue_size N)" (with live
+  //     requests only): answer 503 and let the client retry later;
   //   InvalidArgument: the request can never run here: with max_batch_size
   //     > 0, inputs without a common first dimension, or more rows than
   //     max_batch_size ("batch dimension 70 exceeds max_batch_size 64"); or

@@ -1,6 +1,7 @@
 // Batcher creation, admission errors, failures and shutdown, plus a
 // many-threads run on the real clock.
 
+#include <atomic>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -113,6 +114,50 @@ TEST(BatcherTest, AFullQueueRefusesWithUnavailable) {
   recorder.AwaitDone(3);
   EXPECT_THAT(model.batch_rows(), ElementsAre(4, 2));
   EXPECT_FALSE(recorder.result(3).has_value());
+}
+
+// While the only instance is busy, requests that time out or are cancelled
+// in the queue no longer hold their slots against new requests.
+TEST(BatcherTest, AFullQueueMakesRoomByAnsweringDeadRequests) {
+  FakeClock clock;
+  FakeModel model;
+  Recorder recorder;
+  ServingConfig config = Config(4, 0);
+  config.max_queue_size = 2;
+  auto batcher = Batcher::Create({config, &clock, "m:1"}, model.executor());
+  ASSERT_TRUE(batcher.ok());
+  model.Close();
+  ASSERT_TRUE((*batcher)->Submit(recorder.MakeRowsTask(0, 4)).ok());
+  model.AwaitEntered(1);  // busy with a long batch
+  auto cancelled = std::make_shared<std::atomic<bool>>(false);
+  Task task = recorder.MakeRowsTask(1, 1);
+  task.cancelled = cancelled;
+  ASSERT_TRUE((*batcher)->Submit(std::move(task)).ok());
+  task = recorder.MakeRowsTask(2, 1);
+  task.deadline = clock.Now() + absl::Milliseconds(10);
+  ASSERT_TRUE((*batcher)->Submit(std::move(task)).ok());
+
+  cancelled->store(true);  // the client hung up
+  ASSERT_TRUE((*batcher)->Submit(recorder.MakeRowsTask(3, 1)).ok());
+  ASSERT_TRUE(recorder.result(1).has_value());  // answered by that Submit()
+  EXPECT_EQ(recorder.result(1)->outputs.status(),
+            absl::CancelledError("the request was cancelled while queued"));
+  EXPECT_EQ((*batcher)->Submit(recorder.MakeRowsTask(4, 1)).code(),
+            absl::StatusCode::kUnavailable);  // task 2 is still alive
+
+  clock.Advance(absl::Milliseconds(20));
+  ASSERT_TRUE((*batcher)->Submit(recorder.MakeRowsTask(5, 1)).ok());
+  ASSERT_TRUE(recorder.result(2).has_value());
+  EXPECT_EQ(recorder.result(2)->outputs.status(),
+            absl::DeadlineExceededError("request timed out after 20 ms in the queue"));
+  EXPECT_EQ((*batcher)->queue_depth(), 2);
+
+  model.Open();
+  recorder.AwaitDone(5);
+  EXPECT_THAT(model.batch_rows(), ElementsAre(4, 2));
+  EXPECT_THAT(model.first_values(), ElementsAre(0, 300));
+  for (int id : {0, 1, 2, 3, 5}) EXPECT_EQ(recorder.result(id)->calls, 1) << id;
+  EXPECT_FALSE(recorder.result(4).has_value());
 }
 
 TEST(BatcherTest, AnExecutorErrorReachesEveryTaskOfTheBatch) {

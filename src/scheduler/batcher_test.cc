@@ -137,6 +137,54 @@ TEST(BatcherTest, DispatchesAtPreferredSizes) {
   EXPECT_EQ(recorder.result(5)->timing.batch_rows, 1);
 }
 
+// The product rule "dispatch when an instance is idle and waiting would not
+// help": one closed-loop client stops paying the delay once two waits
+// gathered nothing.
+TEST(BatcherTest, DispatchesAtOnceWhenWaitingGathersNothing) {
+  FakeClock clock;
+  FakeModel model(&clock);
+  model.set_compute_time(absl::Microseconds(800));
+  Recorder recorder;
+  auto batcher = MakeBatcher(Config(8, /*delay_us=*/2000), &clock, &model);
+  for (int id = 0; id < 2; ++id) {
+    ASSERT_TRUE(batcher->Submit(recorder.MakeRowsTask(id, 1)).ok());
+    clock.BlockUntilWaiters(1);
+    clock.Advance(absl::Microseconds(2000));
+    recorder.AwaitDone(id + 1);
+    EXPECT_EQ(recorder.result(id)->timing.queue, absl::Microseconds(2000));
+  }
+  for (int id = 2; id < 5; ++id) {
+    ASSERT_TRUE(batcher->Submit(recorder.MakeRowsTask(id, 1)).ok());
+    recorder.AwaitDone(id + 1);  // no clock move needed
+    EXPECT_EQ(recorder.result(id)->timing.queue, absl::ZeroDuration());
+    ExpectOwnRows(recorder, id, 1);
+  }
+  EXPECT_THAT(model.batch_rows(), ElementsAre(1, 1, 1, 1, 1));
+}
+
+// Sustained load: requests queue up while the only instance computes, and an
+// idle dispatch takes all of them; a request alone still runs at once.
+TEST(BatcherTest, AnIdleInstanceTakesWhatQueuedWhileItComputed) {
+  FakeClock clock;
+  FakeModel model(&clock);
+  Recorder recorder;
+  auto batcher = MakeBatcher(Config(8, /*delay_us=*/2000), &clock, &model);
+  for (int id = 0; id < 2; ++id) {  // two waits that gather nothing
+    ASSERT_TRUE(batcher->Submit(recorder.MakeRowsTask(id, 1)).ok());
+    clock.BlockUntilWaiters(1);
+    clock.Advance(absl::Microseconds(2000));
+    recorder.AwaitDone(id + 1);
+  }
+  model.Close();
+  ASSERT_TRUE(batcher->Submit(recorder.MakeRowsTask(2, 1)).ok());
+  model.AwaitEntered(3);
+  for (int id = 3; id < 6; ++id) ASSERT_TRUE(batcher->Submit(recorder.MakeRowsTask(id, 1)).ok());
+  model.Open();
+  recorder.AwaitDone(6);
+  EXPECT_THAT(model.batch_rows(), ElementsAre(1, 1, 1, 3));
+  for (int id = 3; id < 6; ++id) ExpectOwnRows(recorder, id, 1);
+}
+
 TEST(BatcherTest, TwoInstancesRunTwoBatchesConcurrently) {
   FakeClock clock;
   FakeModel model;

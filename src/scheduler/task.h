@@ -31,15 +31,19 @@ struct Task {
   // input has the same first dimension: the request's rows.
   TensorMap inputs;
   // A task still queued at this time is failed with DeadlineExceeded and never
-  // executed. Checked when a batch is formed; a running task is not interrupted.
+  // executed. Checked when a batch is formed and when Submit() finds the queue
+  // full; a running task is not interrupted.
   absl::Time deadline = absl::InfiniteFuture();
   // When set (e.g. the client hung up) while the task is queued, the task is
   // failed with Cancelled and never executed. May be null.
   std::shared_ptr<const std::atomic<bool>> cancelled;
   // Receives the task's own output rows (the model's outputs, in the model's
-  // order, sliced to this task's rows) or the error. Called exactly once, on
-  // a batcher thread, unless Submit() returned an error (then never). Should
-  // be short: the thread runs the next batch only after it returns.
+  // order, sliced to this task's rows) or the error. Called exactly once,
+  // unless Submit() returned an error (then never): on a batcher thread, or,
+  // for a task failed while queued (cancelled, deadline passed) because a
+  // later Submit() found the queue full, on that Submit()'s thread before it
+  // returns, with no batcher lock held. Should be short: the thread runs the
+  // next batch only after it returns.
   std::function<void(absl::StatusOr<runtime::NamedTensors> outputs, const TaskTiming& timing)> done;
 };
 
