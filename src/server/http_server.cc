@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
@@ -123,6 +124,12 @@ class Session : public std::enable_shared_from_this<Session> {
       has_body_ = false;
     }
 
+    if (!HostAllowed(header)) {
+      // Unknown Host: a DNS-rebinding page or a misrouted client. Refused
+      // before routing, for every method.
+      return RespondAndClose(ErrorResponse(
+          421, "the Host header names a host this server does not serve (--allowed-hosts)"));
+    }
     if (state_->draining.load() && !IsHealthPath(request_.path)) {
       return RespondAndClose(ErrorResponse(503, "the server is shutting down"));
     }
@@ -141,6 +148,11 @@ class Session : public std::enable_shared_from_this<Session> {
     request_.path_params = match_.params;
     request_.route = *match_.pattern;
     route_ = request_.route;
+    if (state_->options.admit) {
+      if (std::optional<HttpResponse> refused = state_->options.admit(request_)) {
+        return has_body_ ? RespondAndClose(*std::move(refused)) : Respond(*std::move(refused));
+      }
+    }
 
     const bool streamed = match_.stream_handler != nullptr;
     const int64_t limit =
@@ -159,16 +171,50 @@ class Session : public std::enable_shared_from_this<Session> {
       consumer_ = std::move(*consumer);
       stream_parser_.emplace(std::move(*header_parser_));
       stream_parser_->body_limit(static_cast<uint64_t>(limit));
+      CountChunks(*stream_parser_);
+      streamed_bytes_ = 0;
       return MaybeContinue(expect_continue, [this] { ReadChunk(); });
     }
     string_parser_.emplace(std::move(*header_parser_));
     string_parser_->body_limit(static_cast<uint64_t>(limit));
+    CountChunks(*string_parser_);
     // Beast reads at most the buffer's free capacity per call (512 bytes when it
     // is empty): room for the whole body makes one read instead of one per 512 B.
     if (length) {
       buffer_.reserve(buffer_.size() + std::min<size_t>(*length, kMaxBodyReadAhead));
     }
     MaybeContinue(expect_continue, [this] { ReadBody(); });
+  }
+
+  bool HostAllowed(const http::request<http::empty_body>& header) const {
+    const auto& allowed = state_->options.allowed_hosts;
+    if (allowed.empty()) return true;
+    auto it = header.find(http::field::host);
+    if (it == header.end()) return false;  // HTTP/1.1 requires Host
+    std::string host = absl::AsciiStrToLower(std::string(it->value()));
+    // Strip the port: "name:8080", "[::1]:8080"; a bare IPv6 literal is bracketed.
+    if (auto colon = host.rfind(':'); colon != std::string::npos &&
+                                      host.find(']', colon) == std::string::npos) {
+      host.resize(colon);
+    }
+    return std::find(allowed.begin(), allowed.end(), host) != allowed.end();
+  }
+
+  // Counts chunks of a chunked body; too many fail the read with
+  // http::error::body_limit (answered 413).
+  template <typename Parser>
+  void CountChunks(Parser& parser) {
+    chunks_ = 0;
+    chunk_header_ = [this](std::uint64_t, beast::string_view, beast::error_code& ec) {
+      if (++chunks_ > state_->options.max_body_chunks) ec = http::error::body_limit;
+    };
+    parser.on_chunk_header(chunk_header_);
+  }
+
+  HttpResponse TooManyChunks() const {
+    return ErrorResponse(413, absl::StrCat("chunked request body has more than ",
+                                           state_->options.max_body_chunks,
+                                           " chunks (--max-body-chunks)"));
   }
 
   HttpResponse TooLarge(int64_t limit, bool streamed) {
@@ -198,11 +244,17 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnBody(beast::error_code ec) {
     if (ec == http::error::body_limit) {
-      return RespondAndClose(TooLarge(state_->options.max_body_bytes, false));
+      return RespondAndClose(chunks_ > state_->options.max_body_chunks
+                                 ? TooManyChunks()
+                                 : TooLarge(state_->options.max_body_bytes, false));
     }
     if (ec) return Abandon();
     request_.body = std::move(string_parser_->get().body());
     string_parser_.reset();
+    // The parser enforces the limit too; this check does not depend on it.
+    if (static_cast<int64_t>(request_.body.size()) > state_->options.max_body_bytes) {
+      return RespondAndClose(TooLarge(state_->options.max_body_bytes, false));
+    }
     request_.received = absl::Now();
     WatchDisconnect();
     Dispatch(match_.handler);
@@ -299,13 +351,20 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == http::error::need_buffer) ec = {};
     if (ec == http::error::body_limit) {
       consumer_.reset();
-      return RespondAndClose(TooLarge(state_->options.max_upload_bytes, true));
+      return RespondAndClose(chunks_ > state_->options.max_body_chunks
+                                 ? TooManyChunks()
+                                 : TooLarge(state_->options.max_upload_bytes, true));
     }
     if (ec) {
       consumer_.reset();
       return Abandon();
     }
     size_t received = chunk_.size() - stream_parser_->get().body().size;
+    streamed_bytes_ += static_cast<int64_t>(received);
+    if (streamed_bytes_ > state_->options.max_upload_bytes) {  // independent of the parser
+      consumer_.reset();
+      return RespondAndClose(TooLarge(state_->options.max_upload_bytes, true));
+    }
     if (received > 0) {
       absl::Status status = consumer_->Consume(std::string_view(chunk_.data(), received));
       if (!status.ok()) {
@@ -428,6 +487,10 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string route_;
   int status_ = 0;
   absl::Time started_;
+  // Chunk counting for the current request (the parser keeps a reference).
+  std::function<void(std::uint64_t, beast::string_view, beast::error_code&)> chunk_header_;
+  int64_t chunks_ = 0;
+  int64_t streamed_bytes_ = 0;  // body bytes of the current streamed request
   bool watching_ = false;
   bool keep_alive_ = false;
   bool has_body_ = false;

@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -23,6 +25,18 @@ struct HttpServerOptions {
   int64_t max_header_bytes = 16LL << 10;
   int64_t idle_timeout_s = 60;            // a read or write making no progress
   bool access_log = false;                // one structured log line per request
+  // Host header values accepted (lowercase names without port, e.g.
+  // "localhost", "127.0.0.1", "[::1]"); others are refused with 421 before
+  // routing, which defeats DNS rebinding. Empty accepts any host.
+  std::vector<std::string> allowed_hosts;
+  // Most chunks a chunked request body may have (defeats bodies of millions
+  // of one-byte chunks).
+  int64_t max_body_chunks = 100000;
+  // Called on the I/O thread for every routed request after its headers
+  // (path params and route set, body not read yet): returns a response to
+  // send instead (e.g. 401, 429), or nullopt to go on. It may fill
+  // `request.caller`. Must not block for long. May be empty.
+  std::function<std::optional<HttpResponse>(HttpRequest& request)> admit;
   // Called after each response is written (for metrics); may be empty.
   std::function<void(const std::string& route, int status)> on_response;
 };

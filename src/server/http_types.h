@@ -14,6 +14,10 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 
+namespace aiaas::services {
+struct Caller;  // who is calling (services/permissions.h); opaque to the HTTP layer
+}  // namespace aiaas::services
+
 namespace aiaas::server {
 
 // A parsed HTTP request as handlers see it. Header names are lowercase.
@@ -29,6 +33,9 @@ struct HttpRequest {
   // When the whole request (headers and body) had arrived; metrics of
   // server-side latency start here.
   absl::Time received = absl::InfinitePast();
+  // The authenticated caller, set by the admission hook; null for public
+  // routes and when authentication is off.
+  std::shared_ptr<const services::Caller> caller;
   // Set when the client disconnects while the request waits for its response.
   std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
 

@@ -14,6 +14,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -24,6 +25,7 @@
 #include "server/http_server.h"
 #include "server/inference_api.h"
 #include "server/management_api.h"
+#include "server/repository_api.h"
 #include "services/inference_service.h"
 #include "services/model_registry.h"
 #include "storage/local_artifact_store.h"
@@ -32,6 +34,25 @@
 namespace {
 
 int DefaultThreads() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+// The Host names to answer: the given list, or the bound address and the
+// loopback names. Lowercase; IPv6 literals in brackets as they appear in Host.
+std::vector<std::string> AllowedHosts(const std::string& bind_host,
+                                      const std::vector<std::string>& flag) {
+  std::vector<std::string> hosts;
+  if (!flag.empty()) {
+    for (const std::string& host : flag) {
+      if (!host.empty()) hosts.push_back(absl::AsciiStrToLower(host));
+    }
+    return hosts;
+  }
+  std::string bound = absl::AsciiStrToLower(bind_host);
+  if (bound.find(':') != std::string::npos && bound.front() != '[') {
+    bound = absl::StrCat("[", bound, "]");
+  }
+  hosts = {bound, "localhost", "127.0.0.1", "[::1]"};
+  return hosts;
+}
 
 }  // namespace
 
@@ -48,6 +69,11 @@ ABSL_FLAG(int64_t, max_body_bytes, 64LL << 20,
           "Largest inference or management request body in bytes (413 beyond)");
 ABSL_FLAG(int64_t, max_upload_bytes, 8LL << 30,
           "Largest model artifact upload in bytes, streamed to disk (413 beyond)");
+ABSL_FLAG(int64_t, max_body_chunks, 100000,
+          "Most chunks one chunked request body may have (413 beyond)");
+ABSL_FLAG(std::vector<std::string>, allowed_hosts, {},
+          "Comma-separated Host header names (without port) the server answers; others get "
+          "421. Default: the --host address, localhost, 127.0.0.1 and [::1]");
 ABSL_FLAG(int64_t, max_tensor_elements, 1LL << 28,
           "Largest element count of one request tensor (400 beyond)");
 ABSL_FLAG(int, exit_timeout_s, 30,
@@ -124,6 +150,7 @@ int Run() {
   server::ManagementApiOptions management;
   management.max_upload_bytes = absl::GetFlag(FLAGS_max_upload_bytes);
   server::RegisterManagementApi(&router, &registry, &inference, management);
+  server::RegisterRepositoryApi(&router, &registry, &inference);
 
   server::HttpServerOptions http;
   http.host = absl::GetFlag(FLAGS_host);
@@ -134,6 +161,8 @@ int Run() {
   http.max_upload_bytes = absl::GetFlag(FLAGS_max_upload_bytes);
   http.idle_timeout_s = absl::GetFlag(FLAGS_idle_timeout_s);
   http.access_log = absl::GetFlag(FLAGS_access_log);
+  http.max_body_chunks = absl::GetFlag(FLAGS_max_body_chunks);
+  http.allowed_hosts = AllowedHosts(http.host, absl::GetFlag(FLAGS_allowed_hosts));
   http.on_response = [&metrics](const std::string& route, int status) {
     metrics.RecordHttp(route, status);
   };

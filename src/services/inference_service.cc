@@ -433,6 +433,12 @@ void InferenceService::EraseMatching(const std::string& prefix) {
   // Batchers stop here, outside the lock.
 }
 
+bool InferenceService::IsLoaded(const storage::VersionRecord& version) {
+  absl::MutexLock lock(&mu_);
+  auto it = slots_.find(MakeKey(version));
+  return it != slots_.end() && it->second->ready != nullptr;
+}
+
 void InferenceService::Unload(const std::string& tenant, const std::string& model,
                               int64_t version) {
   EraseMatching(VersionPrefix(tenant, model, version));

@@ -82,6 +82,11 @@ class InferenceService {
   // Loads and warms up the version if needed. OK once it can serve.
   [[nodiscard]] absl::Status EnsureLoaded(const storage::VersionRecord& version);
 
+  // Whether the version is loaded and can serve now (false while it is still
+  // loading, after a failed load, or once unloaded). A snapshot: a concurrent
+  // load or unload may change it right after.
+  bool IsLoaded(const storage::VersionRecord& version);
+
   // Drops a cached version (after delete or a config change).
   void Unload(const std::string& tenant, const std::string& model, int64_t version);
   // Drops every cached version of a model.
