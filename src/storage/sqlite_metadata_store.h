@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "storage/auth_store.h"
 #include "storage/metadata_store.h"
 
 namespace aiaas::storage {
@@ -28,32 +29,35 @@ struct SqliteMetadataStoreOptions {
   int busy_timeout_ms = 5000;
 };
 
-// MetadataStore in one SQLite file (WAL journal, synchronous=FULL, foreign
-// keys enforced), the default for a single `aiaas serve`.
+// MetadataStore and AuthStore in one SQLite file (WAL journal,
+// synchronous=FULL, foreign keys enforced), the default for a single
+// `aiaas serve`. The AuthStore methods are defined in sqlite_auth_store.cc.
 //
 // Open() applies the versioned schema migrations (see sqlite_schema.h). Writes
 // run in IMMEDIATE transactions, so a version number is read from and bumped
 // on the model row in the same transaction that inserts the version: numbers
 // are unique and never reused, also with several processes on one file.
 //
-// Tenants: rows of the `tenants` table; migration 1 seeds "default". This
-// class never creates tenants: CreateModel for an unknown tenant is NotFound
-// ("tenant 'x' not found"); reads in an unknown tenant find nothing (NotFound,
-// or an empty ListModels page). Whoever introduces tenant management adds the
-// method to MetadataStore.
+// Tenants: rows of the `tenants` table; migration 1 seeds "default", and
+// AuthStore::CreateTenant adds more. CreateModel for an unknown tenant is
+// NotFound ("tenant 'x' not found"); reads in an unknown tenant find nothing
+// (NotFound, or an empty ListModels page).
 //
 // Names are stored as given (byte-wise, case-sensitive); validating them
 // (ValidateModelName, ValidateAliasName) is the caller's job. The same holds
 // for digests and formats.
 //
-// Error codes beyond those of MetadataStore: Unavailable when the database
-// stays locked by another process for busy_timeout_ms (retry later),
-// ResourceExhausted when the disk is full, InvalidArgument for a page_size
-// outside [1, 1000].
+// Error codes beyond those of MetadataStore and AuthStore: Unavailable when
+// the database stays locked by another process for busy_timeout_ms (retry
+// later), ResourceExhausted when the disk is full, InvalidArgument for a
+// page_size outside [1, 1000] and for a value a table check rejects (a
+// principal kind other than "user"/"service", a permission other than
+// "read"/"infer", a visibility other than "private"/"public", a non-finite
+// rate_limit_rps).
 //
 // Thread-safety: all methods may be called concurrently; they are serialized
 // on one connection.
-class SqliteMetadataStore final : public MetadataStore {
+class SqliteMetadataStore final : public MetadataStore, public AuthStore {
  public:
   // Opens or creates the database at `path` (":memory:" for a private
   // in-memory database) and migrates its schema. FailedPrecondition if the
@@ -106,6 +110,41 @@ class SqliteMetadataStore final : public MetadataStore {
                                        const std::string& alias) override;
 
   absl::StatusOr<int64_t> CountDigestReferences(const std::string& digest) override;
+
+  // ---- AuthStore (sqlite_auth_store.cc) ----
+
+  absl::StatusOr<TenantRecord> CreateTenant(const std::string& name) override;
+  absl::StatusOr<TenantRecord> GetTenant(const std::string& name) override;
+  absl::StatusOr<std::vector<TenantRecord>> ListTenants() override;
+
+  absl::StatusOr<PrincipalRecord> CreatePrincipal(const PrincipalRecord& principal) override;
+  absl::StatusOr<PrincipalRecord> GetPrincipal(const std::string& tenant,
+                                               const std::string& name) override;
+  absl::StatusOr<std::vector<PrincipalRecord>> ListPrincipals(const std::string& tenant) override;
+  absl::Status DeletePrincipal(const std::string& tenant, const std::string& name,
+                               int64_t now_ms) override;
+
+  absl::Status CreateApiKey(const ApiKeyRecord& key) override;
+  absl::StatusOr<ApiKeyRecord> GetApiKey(const std::string& id) override;
+  absl::StatusOr<std::vector<ApiKeyRecord>> ListApiKeys(const std::string& tenant) override;
+  absl::Status RevokeApiKey(const std::string& id, int64_t now_ms) override;
+  absl::Status ReplaceApiKey(const std::string& old_id, const ApiKeyRecord& replacement,
+                             int64_t now_ms) override;
+
+  // Does not change the model's updated_at_ms.
+  absl::Status SetModelVisibility(const std::string& tenant, const std::string& model,
+                                  const std::string& visibility) override;
+  absl::StatusOr<std::string> GetModelVisibility(const std::string& tenant,
+                                                 const std::string& model) override;
+
+  absl::StatusOr<GrantRecord> PutGrant(const GrantRecord& grant) override;
+  absl::StatusOr<GrantRecord> GetGrant(const std::string& owner_tenant, const std::string& model,
+                                       const std::string& grantee) override;
+  absl::StatusOr<std::vector<GrantRecord>> ListGrants(const std::string& owner_tenant,
+                                                      const std::string& model) override;
+  absl::StatusOr<std::vector<GrantRecord>> ListGrantsTo(const std::string& grantee) override;
+  absl::Status DeleteGrant(const std::string& owner_tenant, const std::string& model,
+                           const std::string& grantee) override;
 
  private:
   SqliteMetadataStore(std::unique_ptr<sqlite::Connection> db, std::function<int64_t()> now_ms);

@@ -15,9 +15,10 @@ struct Migration {
 };
 
 // Ordered, append-only. Every row belonging to a tenant carries it directly
-// (models.tenant_id) or through its model (labels, versions, tensors, serving
-// configs, aliases), and all of those cascade when their model is deleted.
-constexpr std::array<Migration, 2> kMigrations = {{
+// (models, principals, api_keys: tenant_id) or through its model (labels,
+// versions, tensors, serving configs, aliases, grants), and all of those
+// cascade when their model is deleted.
+constexpr std::array<Migration, 3> kMigrations = {{
     {1, R"sql(
 CREATE TABLE tenants (
   id            INTEGER PRIMARY KEY,
@@ -100,6 +101,68 @@ CREATE TABLE version_serving_configs (
   warmup                INTEGER NOT NULL CHECK (warmup IN (0, 1)),
   pinned                INTEGER NOT NULL CHECK (pinned IN (0, 1))
 );
+)sql"},
+    {3, R"sql(
+-- Identity and sharing (AuthStore). Roles, permissions and rates are stored as
+-- given; the checks below only keep values the readers understand.
+CREATE TABLE principals (
+  id            INTEGER PRIMARY KEY,
+  tenant_id     INTEGER NOT NULL REFERENCES tenants(id) ON DELETE RESTRICT,
+  name          TEXT NOT NULL,
+  kind          TEXT NOT NULL CHECK (kind IN ('user', 'service')),
+  created_at_ms INTEGER NOT NULL,
+  UNIQUE (tenant_id, name)
+);
+
+-- Keys are revoked, never deleted, so an id is never reused. Deleting a
+-- principal revokes its keys first (DeletePrincipal), then SET NULL detaches
+-- them. The principal of a key lies in the key's tenant (checked on insert).
+-- rate_limit_rps: NULL for the default; a non-finite rate fails the check.
+CREATE TABLE api_keys (
+  id             TEXT NOT NULL PRIMARY KEY,
+  secret_hash    TEXT NOT NULL,
+  tenant_id      INTEGER NOT NULL REFERENCES tenants(id) ON DELETE RESTRICT,
+  principal_id   INTEGER REFERENCES principals(id) ON DELETE SET NULL,
+  name           TEXT NOT NULL DEFAULT '',
+  role           TEXT NOT NULL,
+  server_admin   INTEGER NOT NULL DEFAULT 0 CHECK (server_admin IN (0, 1)),
+  rate_limit_rps REAL CHECK (rate_limit_rps IS NULL OR typeof(rate_limit_rps) = 'real'),
+  created_at_ms  INTEGER NOT NULL,
+  expires_at_ms  INTEGER,
+  revoked_at_ms  INTEGER
+);
+CREATE INDEX api_keys_by_tenant ON api_keys(tenant_id, created_at_ms);
+CREATE INDEX api_keys_by_principal ON api_keys(principal_id);
+
+-- A key's narrowing lists, in the order given (duplicates kept). No rows: the
+-- key is not narrowed.
+CREATE TABLE api_key_models (
+  key_id   TEXT NOT NULL REFERENCES api_keys(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL CHECK (position >= 0),
+  model    TEXT NOT NULL,
+  PRIMARY KEY (key_id, position)
+) WITHOUT ROWID;
+CREATE TABLE api_key_actions (
+  key_id   TEXT NOT NULL REFERENCES api_keys(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL CHECK (position >= 0),
+  action   TEXT NOT NULL,
+  PRIMARY KEY (key_id, position)
+) WITHOUT ROWID;
+
+-- A model shared with another tenant; goes with the model, and with the
+-- grantee tenant.
+CREATE TABLE grants (
+  model_id          INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+  grantee_tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  permission        TEXT NOT NULL CHECK (permission IN ('read', 'infer')),
+  created_at_ms     INTEGER NOT NULL,
+  PRIMARY KEY (model_id, grantee_tenant_id)
+) WITHOUT ROWID;
+CREATE INDEX grants_by_grantee ON grants(grantee_tenant_id);
+
+-- Existing models become private.
+ALTER TABLE models ADD COLUMN visibility TEXT NOT NULL DEFAULT 'private'
+  CHECK (visibility IN ('private', 'public'));
 )sql"},
 }};
 
