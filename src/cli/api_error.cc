@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "cli/json_util.h"
 
 namespace aiaas::cli {
@@ -56,6 +57,13 @@ std::string ErrorMessageFromBody(int64_t status_code, absl::string_view body) {
 
 absl::Status StatusFromResponse(const HttpResponse& response) {
   if (response.ok()) return absl::OkStatus();
+  if (response.status_code == 401) {
+    const std::string message = ErrorMessageFromBody(response.status_code, response.body);
+    const absl::string_view text =
+        absl::StripSuffix(absl::StripTrailingAsciiWhitespace(message), ".");
+    return absl::UnauthenticatedError(absl::StrCat("not authenticated (401): ", text,
+                                                   ". Set AIAAS_API_KEY or run 'aiaas login'."));
+  }
   return absl::Status(CodeForHttpStatus(response.status_code),
                       ErrorMessageFromBody(response.status_code, response.body));
 }

@@ -19,7 +19,9 @@ std::string ErrorMessageFromBody(int64_t status_code, absl::string_view body);
 
 // OK for 2xx. Otherwise a status whose code follows the HTTP status (400 InvalidArgument,
 // 404 NotFound, 409 AlreadyExists, 503 Unavailable, ...) and whose message is
-// ErrorMessageFromBody. This is the CLI's one HTTP-to-status mapping.
+// ErrorMessageFromBody, except for 401: Unauthenticated "not authenticated (401): <server
+// message>. Set AIAAS_API_KEY or run 'aiaas login'.". This is the CLI's one HTTP-to-status
+// mapping.
 absl::Status StatusFromResponse(const HttpResponse& response);
 
 // The JSON body of a successful call: transport errors pass through, a non-2xx answer is

@@ -38,6 +38,18 @@ TEST(StatusFromResponseTest, MapsHttpCodes) {
   EXPECT_EQ(StatusFromResponse({500, body, ""}), absl::InternalError("nope"));
 }
 
+TEST(StatusFromResponseTest, UnauthorizedSaysHowToAuthenticate) {
+  const absl::Status expected = absl::UnauthenticatedError(
+      "not authenticated (401): invalid or missing API key. Set AIAAS_API_KEY or run "
+      "'aiaas login'.");
+  EXPECT_EQ(StatusFromResponse({401, R"({"error": "invalid or missing API key"})", ""}), expected);
+  // A trailing period in the server's message is not doubled.
+  EXPECT_EQ(StatusFromResponse({401, R"({"error": "invalid or missing API key."})", ""}), expected);
+  EXPECT_EQ(StatusFromResponse({401, "", ""}).message(),
+            "not authenticated (401): server answered HTTP 401. Set AIAAS_API_KEY or run "
+            "'aiaas login'.");
+}
+
 TEST(DecodeJsonResponseTest, BodyOrError) {
   EXPECT_EQ(DecodeJsonResponse(HttpResponse{200, R"({"a": 1})", ""}).value(),
             nlohmann::json({{"a", 1}}));

@@ -4,16 +4,18 @@
 #include <array>
 #include <memory>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cli/command.h"
+#include "cli/credentials.h"
 #include "cli/perf_command.h"
 #include "cli/version.h"
 
 namespace aiaas::cli {
 namespace {
 
-constexpr std::array<absl::string_view, 3> kGlobalFlags = {"server", "json", "help"};
+constexpr std::array<absl::string_view, 4> kGlobalFlags = {"server", "json", "help", "api-key"};
 
 const std::vector<FlagSpec>& AllFlags() {
   static const std::vector<FlagSpec> kFlags = {
@@ -27,6 +29,11 @@ const std::vector<FlagSpec>& AllFlags() {
       {"protocol", '\0', true},     {"input-data", '\0', true},
       {"shape", '\0', true},        {"batch-size", '\0', true},
       {"seed", '\0', true},         {"request-distribution", '\0', true},
+      {"api-key", '\0', true},      {"tenant", '\0', true},
+      {"role", '\0', true},         {"name", '\0', true},
+      {"expires-in", '\0', true},   {"models", '\0', true},
+      {"actions", '\0', true},      {"rate-limit", '\0', true},
+      {"permission", '\0', true},   {"data-dir", '\0', true},
   };
   return kFlags;
 }
@@ -45,9 +52,11 @@ CommandSpec ServeCommand() {
 
 std::vector<CommandSpec> AllCommands() {
   std::vector<CommandSpec> commands = {ServeCommand(), VersionCommand()};
-  for (CommandSpec& spec : ModelsCommands()) commands.push_back(std::move(spec));
-  commands.push_back(PredictCommand());
-  commands.push_back(PerfCommand());
+  for (std::vector<CommandSpec> group : {LoginCommands(), ModelsCommands(), ModelsGrantsCommands(),
+                                         std::vector<CommandSpec>{PredictCommand(), PerfCommand()},
+                                         TenantsCommands(), KeysCommands(), AdminCommands()}) {
+    for (CommandSpec& spec : group) commands.push_back(std::move(spec));
+  }
   return commands;
 }
 
@@ -80,6 +89,8 @@ std::string CommandList(const std::vector<CommandSpec>& commands, const std::str
 constexpr char kGlobalFlagsHelp[] =
     "global flags (allowed anywhere on the line):\n"
     "  --server URL   the aiaas server (default http://127.0.0.1:8080, or $AIAAS_SERVER)\n"
+    "  --api-key KEY  the API key to send (default $AIAAS_API_KEY, else the key 'aiaas login'\n"
+    "                 stored for the server; prefer those: a flag lands in shell history)\n"
     "  --json         print the server's JSON, pretty-printed, for scripts\n"
     "  -h, --help     show help for any command\n";
 
@@ -122,7 +133,7 @@ int CommandUsageError(const CliEnvironment& env, const CommandSpec& spec,
 std::optional<size_t> FindServeWord(const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "serve") return i;
-    if (args[i] == "--server") {
+    if (args[i] == "--server" || args[i] == "--api-key") {
       ++i;
     } else if (args[i].size() < 2 || args[i][0] != '-') {
       return std::nullopt;
@@ -145,7 +156,9 @@ int RunServe(const std::vector<std::string>& args, size_t serve_index, const Cli
                                           "' before 'serve' is not used; "
                                           "aiaas-server flags go after 'serve'"));
   }
-  return env.exec_server(std::vector<std::string>(serve + 1, args.end()));
+  const absl::Status status = env.exec_server(std::vector<std::string>(serve + 1, args.end()));
+  env.err << "error: " << status.message() << "\n";
+  return kExitFailure;
 }
 
 // The command whose path is the longest prefix of `words`, or nullptr.
@@ -190,6 +203,34 @@ absl::Status CheckAgainstSpec(const CommandSpec& spec, const std::vector<std::st
   return absl::OkStatus();
 }
 
+// Runs a checked command line: finds the API key (adding it to `secrets`), connects, runs.
+absl::Status RunResolved(const CommandSpec& spec, std::vector<std::string> operands,
+                         const ParsedArgs& parsed, const GlobalOptions& global,
+                         const CliEnvironment& env, std::vector<std::string>& secrets) {
+  HttpClientOptions http_options;
+  http_options.base_url = global.server_url;
+  if (spec.uses_api_key) {
+    absl::StatusOr<std::optional<ResolvedApiKey>> key = ResolveApiKey(
+        {parsed.Value("api-key"), env.api_key_env, env.credentials_path}, global.server_url);
+    if (!key.ok()) return key.status();
+    if (key->has_value()) {
+      secrets.push_back((*key)->key);
+      if (!(*key)->warning.empty()) env.err << "warning: " << (*key)->warning << "\n";
+      http_options.api_key = (*key)->key;
+    }
+  }
+  absl::StatusOr<std::unique_ptr<HttpClient>> http = HttpClient::Create(http_options);
+  if (!http.ok()) return http.status();
+  CommandContext context{std::move(operands), parsed, global, **http, env.in, env.out, env.err,
+                         env.err_is_terminal};
+  context.api_key = http_options.api_key;
+  context.api_key_in_env = env.api_key_env.has_value() && !env.api_key_env->empty();
+  context.credentials_path = env.credentials_path;
+  context.read_secret = env.read_secret;
+  context.exec_server = env.exec_server;
+  return spec.run(context);
+}
+
 }  // namespace
 
 int RunCli(const std::vector<std::string>& raw_args, const CliEnvironment& env) {
@@ -203,6 +244,12 @@ int RunCli(const std::vector<std::string>& raw_args, const CliEnvironment& env) 
   const std::vector<CommandSpec> commands = AllCommands();
   ParsedArgs parsed;
   const absl::Status parse_status = ParseArgs(args, AllFlags(), &parsed);
+  // Every key this run knows of, so that no message on `err` repeats one.
+  std::vector<std::string> secrets;
+  if (std::optional<std::string> key = parsed.Value("api-key"); key.has_value()) {
+    secrets.push_back(*key);
+  }
+  if (env.api_key_env.has_value()) secrets.push_back(*env.api_key_env);
   const std::vector<std::string>& words = parsed.positionals;
   const bool help = parsed.Has("help");
   constexpr char kTopUsage[] = "usage: aiaas <command> [arguments] [--server URL] [--json]";
@@ -220,7 +267,8 @@ int RunCli(const std::vector<std::string>& raw_args, const CliEnvironment& env) 
   if (spec == nullptr) {
     const std::string& group = words.front();
     if (!IsGroup(commands, group)) {
-      return UsageError(env, absl::StrCat("unknown command '", group, "'"), kTopUsage, "aiaas");
+      return UsageError(env, RedactApiKeys(absl::StrCat("unknown command '", group, "'"), secrets),
+                        kTopUsage, "aiaas");
     }
     if (words.size() == 1 && help) {
       env.out << GroupHelp(commands, group);
@@ -229,7 +277,8 @@ int RunCli(const std::vector<std::string>& raw_args, const CliEnvironment& env) 
     const std::string message = words.size() == 1
                                     ? absl::StrCat("missing command after '", group, "'")
                                     : absl::StrCat("unknown command '", group, " ", words[1], "'");
-    return UsageError(env, message, absl::StrCat("usage: aiaas ", group, " <command> [arguments]"),
+    return UsageError(env, RedactApiKeys(message, secrets),
+                      absl::StrCat("usage: aiaas ", group, " <command> [arguments]"),
                       absl::StrCat("aiaas ", group));
   }
   if (!parse_status.ok()) return CommandUsageError(env, *spec, parse_status.message());
@@ -241,23 +290,21 @@ int RunCli(const std::vector<std::string>& raw_args, const CliEnvironment& env) 
   std::vector<std::string> operands(words.begin() + static_cast<std::ptrdiff_t>(spec->path.size()),
                                     words.end());
   if (absl::Status usage = CheckAgainstSpec(*spec, operands, parsed); !usage.ok()) {
-    return CommandUsageError(env, *spec, usage.message());
+    return CommandUsageError(env, *spec, RedactApiKeys(usage.message(), secrets));
+  }
+  if (std::optional<std::string> key = parsed.Value("api-key"); key.has_value()) {
+    if (absl::Status valid = ValidateApiKey(absl::StripAsciiWhitespace(*key), "--api-key");
+        !valid.ok()) {
+      return CommandUsageError(env, *spec, valid.message());
+    }
   }
   absl::StatusOr<GlobalOptions> global = ResolveGlobalOptions(parsed, env.server_env);
   if (!global.ok()) return CommandUsageError(env, *spec, global.status().message());
 
-  HttpClientOptions http_options;
-  http_options.base_url = global->server_url;
-  absl::StatusOr<std::unique_ptr<HttpClient>> http = HttpClient::Create(http_options);
-  absl::Status status = http.status();
-  if (status.ok()) {
-    CommandContext context{std::move(operands), parsed, *global, **http, env.in, env.out, env.err,
-                           env.err_is_terminal};
-    status = spec->run(context);
-  }
+  absl::Status status = RunResolved(*spec, std::move(operands), parsed, *global, env, secrets);
   if (!status.ok()) {
     env.out.flush();
-    env.err << "error: " << status.message() << "\n";
+    env.err << "error: " << RedactApiKeys(status.message(), secrets) << "\n";
     return kExitFailure;
   }
   return kExitOk;

@@ -23,7 +23,7 @@ class RunCliTest : public ::testing::Test {
     CliEnvironment env{
         server_env_, in_, out_, err_, false, [this](const std::vector<std::string>& server_args) {
           exec_args_ = server_args;
-          return 42;
+          return absl::UnavailableError("fake exec");
         }};
     return RunCli(args, env);
   }
@@ -43,10 +43,32 @@ TEST_F(RunCliTest, NoArgumentsPrintsHelpAndIsAUsageError) {
 
 TEST_F(RunCliTest, TopHelpListsEveryCommand) {
   EXPECT_EQ(Run({"--help"}), kExitOk);
-  for (const char* command :
-       {"serve", "version", "models list", "models show NAME", "models versions NAME",
-        "models push NAME FILE", "models delete NAME", "models alias NAME ALIAS", "predict NAME",
-        "--server URL", "--json", "-h, --help"}) {
+  for (const char* command : {"serve",
+                              "version",
+                              "models list",
+                              "models show NAME",
+                              "models versions NAME",
+                              "models push NAME FILE",
+                              "models delete NAME",
+                              "models alias NAME ALIAS",
+                              "predict NAME",
+                              "login",
+                              "logout",
+                              "models grant NAME",
+                              "models grants NAME",
+                              "models revoke-grant NAME",
+                              "models visibility NAME VISIBILITY",
+                              "tenants create NAME",
+                              "tenants list",
+                              "keys create",
+                              "keys list",
+                              "keys revoke ID",
+                              "keys rotate ID",
+                              "admin create-key",
+                              "--server URL",
+                              "--api-key KEY",
+                              "--json",
+                              "-h, --help"}) {
     EXPECT_THAT(out_.str(), HasSubstr(command));
   }
   EXPECT_EQ(Run({"-h"}), kExitOk);
@@ -110,10 +132,11 @@ TEST_F(RunCliTest, CommandSpecificUsageChecks) {
 }
 
 TEST_F(RunCliTest, ServeHandsEverythingAfterItToTheServer) {
-  EXPECT_EQ(Run({"serve", "--port", "9000", "--json", "-h", "x"}), 42);
+  EXPECT_EQ(Run({"serve", "--port", "9000", "--json", "-h", "x"}), kExitFailure);
   EXPECT_THAT(exec_args_.value(), ElementsAre("--port", "9000", "--json", "-h", "x"));
+  EXPECT_EQ(err_.str(), "error: fake exec\n");  // exec returns only when it failed
   exec_args_.reset();
-  EXPECT_EQ(Run({"serve"}), 42);
+  EXPECT_EQ(Run({"serve"}), kExitFailure);
   EXPECT_THAT(exec_args_.value(), IsEmpty());
 }
 

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "cli/args.h"
 #include "cli/http_client.h"
 
@@ -24,6 +26,16 @@ struct CommandContext {
   std::ostream& out;
   std::ostream& err;
   bool err_is_terminal = false;  // draw progress bars on `err`
+  // The key every request of this command carries (already set on `http`; commands that
+  // make their own clients pass it on). Empty when none is known or the spec says
+  // uses_api_key = false. Never print it.
+  std::string api_key;
+  bool api_key_in_env = false;   // $AIAAS_API_KEY is set, so it beats a stored key
+  std::string credentials_path;  // see CredentialsPath(); empty when $HOME is unknown
+  // Prompts and reads one line without echo; empty when stdin is not a terminal.
+  std::function<absl::StatusOr<std::string>(absl::string_view prompt)> read_secret;
+  // Replaces the process with aiaas-server; returns only on failure.
+  std::function<absl::Status(const std::vector<std::string>& server_args)> exec_server;
 };
 
 // Checks what the generic dispatcher cannot (flag combinations, number formats) before any
@@ -46,13 +58,21 @@ struct CommandSpec {
   std::vector<std::string> optional_operands;  // after the required ones
   UsageCheck check_usage;                      // optional
   CommandRun run;
+  // False for commands that pick their own key or send none (login, logout, admin): the
+  // dispatcher then resolves no key, so a broken credentials file cannot block them.
+  bool uses_api_key = true;
 };
 
 // The commands of each file, in the order `aiaas --help` lists them.
 std::vector<CommandSpec> ModelsCommands();
 CommandSpec ModelsPushCommand();
+std::vector<CommandSpec> ModelsGrantsCommands();  // grant, grants, revoke-grant, visibility
 CommandSpec PredictCommand();
 CommandSpec VersionCommand();
+std::vector<CommandSpec> LoginCommands();    // login, logout
+std::vector<CommandSpec> TenantsCommands();  // tenants create, list
+std::vector<CommandSpec> KeysCommands();     // keys create, list, revoke, rotate
+std::vector<CommandSpec> AdminCommands();    // admin create-key
 
 }  // namespace aiaas::cli
 

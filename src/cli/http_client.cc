@@ -155,6 +155,9 @@ absl::StatusOr<HttpResponse> HttpClient::Perform(const Request& request) {
   AppendHeader(headers, "Accept: application/json");
   // The server answers uploads only after reading them; waiting for "100 Continue" costs 1 s.
   AppendHeader(headers, "Expect:");
+  if (!options_.api_key.empty()) {
+    AppendHeader(headers, absl::StrCat("Authorization: Bearer ", options_.api_key).c_str());
+  }
 
   MimePtr mime;
   if (request.parts != nullptr) {

@@ -46,6 +46,9 @@ struct HttpClientOptions {
   std::string base_url;  // e.g. "http://127.0.0.1:8080"; see NormalizeServerUrl
   int64_t connect_timeout_ms = 5000;
   int64_t timeout_ms = 0;  // whole request; 0 = none (uploads of big models take long)
+  // Sent as "Authorization: Bearer <api_key>" on every request when non-empty; checked by
+  // ValidateApiKey (credentials.h) beforehand. Never logged or put into an error message.
+  std::string api_key;
 };
 
 // A small blocking HTTP client for one aiaas server, on top of libcurl.

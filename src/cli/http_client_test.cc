@@ -112,6 +112,30 @@ TEST(HttpClientTest, GetReturnsStatusBodyAndContentType) {
   EXPECT_EQ(response->content_type, "application/json");
   EXPECT_THAT(server.request(), StartsWith("GET /api/v1/models/a%20b HTTP/1.1\r\n"));
   EXPECT_THAT(server.request(), HasSubstr("User-Agent: aiaas-cli/"));
+  EXPECT_EQ(server.request().find("Authorization"), std::string::npos);
+}
+
+TEST(HttpClientTest, ApiKeyIsSentAsBearerTokenOnEveryMethod) {
+  for (const char* method : {"GET", "DELETE", "POST", "PUT", "PATCH", "MULTIPART"}) {
+    OneShotServer server(Response(200, "{}"));
+    HttpClientOptions options;
+    options.base_url = server.url();
+    options.timeout_ms = 10000;
+    options.api_key = "aiaas_test_key_0123456789";
+    std::unique_ptr<HttpClient> client = HttpClient::Create(options).value();
+    const std::string m = method;
+    absl::StatusOr<HttpResponse> response =
+        m == "GET"      ? client->Get("/x")
+        : m == "DELETE" ? client->Delete("/x")
+        : m == "POST"   ? client->Post("/x", "{}")
+        : m == "PUT"    ? client->Put("/x", "{}")
+        : m == "PATCH"  ? client->Patch("/x", "{}")
+                        : client->PostMultipart("/x", {MultipartPart::Text("a", "b")}, {});
+    ASSERT_TRUE(response.ok()) << method << ": " << response.status();
+    EXPECT_THAT(server.request(),
+                HasSubstr("\r\nAuthorization: Bearer aiaas_test_key_0123456789\r\n"))
+        << method;
+  }
 }
 
 TEST(HttpClientTest, DotSegmentsAreSentAsIs) {

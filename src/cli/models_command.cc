@@ -9,6 +9,7 @@
 #include "cli/api_error.h"
 #include "cli/command.h"
 #include "cli/json_util.h"
+#include "cli/model_ref.h"
 #include "cli/output.h"
 #include "cli/url.h"
 #include "common/model_name.h"
@@ -23,8 +24,17 @@ constexpr size_t kDescriptionChars = 60;
 
 std::string ModelPath(absl::string_view name) { return UrlPath({"api", "v1", "models", name}); }
 
-absl::Status CheckModelNameOperand(const std::vector<std::string>& operands, const ParsedArgs&) {
-  return ValidateModelName(operands.at(0));
+// "/api/v1/models/NAME" or, for a model another tenant shared, "/api/v1/models/TENANT/NAME".
+std::string ModelRefPath(absl::string_view ref, const std::vector<absl::string_view>& rest = {}) {
+  std::vector<absl::string_view> segments = {"api", "v1", "models"};
+  for (absl::string_view segment : ModelRefSegments(ref)) segments.push_back(segment);
+  segments.insert(segments.end(), rest.begin(), rest.end());
+  return UrlPath(segments);
+}
+
+// Read commands accept TENANT/NAME for a shared model.
+absl::Status CheckModelRefOperand(const std::vector<std::string>& operands, const ParsedArgs&) {
+  return ValidateModelRef(operands.at(0));
 }
 
 // "production=1, canary=2" from a Model's "aliases" object; "-" when there are none.
@@ -62,8 +72,7 @@ std::string VersionsTable(const json& versions) {
 }
 
 absl::StatusOr<json> FetchVersions(HttpClient& http, absl::string_view name) {
-  absl::StatusOr<json> body =
-      DecodeJsonResponse(http.Get(UrlPath({"api", "v1", "models", name, "versions"})));
+  absl::StatusOr<json> body = DecodeJsonResponse(http.Get(ModelRefPath(name, {"versions"})));
   if (!body.ok()) return body.status();
   const json* versions = Field(*body, "versions");
   return versions != nullptr && versions->is_array() ? *versions : json::array();
@@ -103,7 +112,7 @@ absl::Status RunList(CommandContext& context) {
 
 absl::Status RunShow(CommandContext& context) {
   const std::string& name = context.operands[0];
-  absl::StatusOr<json> model = DecodeJsonResponse(context.http.Get(ModelPath(name)));
+  absl::StatusOr<json> model = DecodeJsonResponse(context.http.Get(ModelRefPath(name)));
   if (!model.ok()) return model.status();
   absl::StatusOr<json> versions = FetchVersions(context.http, name);
   if (!versions.ok()) return versions.status();
@@ -122,7 +131,9 @@ absl::Status RunShow(CommandContext& context) {
   };
   // The first row of FormatTable is its header; these key/value lines have none.
   context.out << FormatTable(fields.front(), {fields.begin() + 1, fields.end()}) << "\n";
-  if (versions->empty()) {
+  if (versions->empty() && IsSharedModelRef(name)) {
+    context.out << "No versions yet.\n";
+  } else if (versions->empty()) {
     context.out << "No versions yet. Push one with: aiaas models push " << name << " FILE\n";
   } else {
     context.out << VersionsTable(*versions);
@@ -219,16 +230,18 @@ std::vector<CommandSpec> ModelsCommands() {
   show.path = {"models", "show"};
   show.synopsis = "NAME";
   show.summary = "show a model's fields, aliases and versions";
+  show.details = "NAME is one of your models, or TENANT/NAME for a model another tenant shared.";
   show.operands = {"NAME"};
-  show.check_usage = &CheckModelNameOperand;
+  show.check_usage = &CheckModelRefOperand;
   show.run = &RunShow;
 
   CommandSpec& versions = commands[2];
   versions.path = {"models", "versions"};
   versions.synopsis = "NAME";
   versions.summary = "list a model's versions: format, size, digest, creation time";
+  versions.details = show.details;
   versions.operands = {"NAME"};
-  versions.check_usage = &CheckModelNameOperand;
+  versions.check_usage = &CheckModelRefOperand;
   versions.run = &RunVersions;
 
   commands[3] = ModelsPushCommand();

@@ -12,6 +12,7 @@
 #include "cli/api_error.h"
 #include "cli/input_text.h"
 #include "cli/json_util.h"
+#include "cli/model_ref.h"
 #include "cli/perf_curl_sender.h"
 #include "cli/perf_load.h"
 #include "cli/perf_options.h"
@@ -27,7 +28,8 @@ using nlohmann::json;
 constexpr int64_t kControlTimeoutMs = 10000;
 
 std::vector<absl::string_view> ModelPath(const PerfOptions& options) {
-  std::vector<absl::string_view> path = {"v2", "models", options.model};
+  std::vector<absl::string_view> path = {"v2", "models"};
+  for (absl::string_view segment : ModelRefSegments(options.model)) path.push_back(segment);
   if (options.version.has_value()) {
     path.push_back("versions");
     path.push_back(*options.version);
@@ -125,7 +127,9 @@ absl::Status CheckOneRequest(CurlRequestSender& sender) {
     return absl::UnavailableError(
         absl::StrCat("the first inference request failed: ", outcome.error));
   }
-  return absl::Status(StatusFromResponse({status_code, sender.last_body_start(), ""}).code(),
+  absl::Status status = StatusFromResponse({status_code, sender.last_body_start(), ""});
+  if (status.code() == absl::StatusCode::kUnauthenticated) return status;  // says what to do
+  return absl::Status(status.code(),
                       absl::StrCat("the first inference request failed: ",
                                    ErrorMessageFromBody(status_code, sender.last_body_start())));
 }
@@ -173,6 +177,7 @@ absl::Status RunPerf(CommandContext& context) {
   HttpClientOptions http_options;
   http_options.base_url = context.global.server_url;
   http_options.timeout_ms = kControlTimeoutMs;
+  http_options.api_key = context.api_key;
   absl::StatusOr<std::unique_ptr<HttpClient>> http = HttpClient::Create(http_options);
   if (!http.ok()) return http.status();
 
@@ -184,16 +189,17 @@ absl::Status RunPerf(CommandContext& context) {
   infer_path.push_back("infer");
   const std::string infer_url = JoinUrl(context.global.server_url, UrlPath(infer_path));
   const EncodedRequest& request = load->request;
-  const SenderFactory make_sender = [&infer_url,
-                                     &request]() -> absl::StatusOr<std::unique_ptr<RequestSender>> {
+  const std::string& api_key = context.api_key;
+  const SenderFactory make_sender = [&infer_url, &request,
+                                     &api_key]() -> absl::StatusOr<std::unique_ptr<RequestSender>> {
     absl::StatusOr<std::unique_ptr<CurlRequestSender>> sender =
-        CurlRequestSender::Create(infer_url, request);
+        CurlRequestSender::Create(infer_url, request, api_key);
     if (!sender.ok()) return sender.status();
     return std::unique_ptr<RequestSender>(*std::move(sender));
   };
   {
     absl::StatusOr<std::unique_ptr<CurlRequestSender>> probe =
-        CurlRequestSender::Create(infer_url, request);
+        CurlRequestSender::Create(infer_url, request, api_key);
     if (!probe.ok()) return probe.status();
     if (absl::Status status = CheckOneRequest(**probe); !status.ok()) return status;
   }

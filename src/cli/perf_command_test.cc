@@ -19,8 +19,9 @@ class PerfCommandTest : public ::testing::Test {
   int Run(const std::vector<std::string>& args) {
     out_.str("");
     err_.str("");
-    CliEnvironment env{std::nullopt, in_,   out_,
-                       err_,         false, [](const std::vector<std::string>&) { return 99; }};
+    CliEnvironment env{
+        std::nullopt, in_,   out_,
+        err_,         false, [](const std::vector<std::string>&) { return absl::OkStatus(); }};
     return RunCli(args, env);
   }
 

@@ -45,7 +45,7 @@ struct CurlRequestSender::Handle {
 };
 
 absl::StatusOr<std::unique_ptr<CurlRequestSender>> CurlRequestSender::Create(
-    std::string url, const EncodedRequest& request) {
+    std::string url, const EncodedRequest& request, absl::string_view api_key) {
   CURL* easy = curl_easy_init();
   if (easy == nullptr) return absl::InternalError("cannot create a libcurl handle");
   auto handle = std::make_unique<Handle>(easy, std::move(url));
@@ -54,6 +54,7 @@ absl::StatusOr<std::unique_ptr<CurlRequestSender>> CurlRequestSender::Create(
       absl::StrCat("Content-Type: ", request.content_type), "Accept: application/json",
       // The server never asks for the body in two steps; waiting for "100 Continue" costs 1 s.
       "Expect:"};
+  if (!api_key.empty()) header_lines.push_back(absl::StrCat("Authorization: Bearer ", api_key));
   if (request.json_header_length.has_value()) {
     header_lines.push_back(
         absl::StrCat("Inference-Header-Content-Length: ", *request.json_header_length));

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "cli/perf_load.h"
 #include "cli/perf_request.h"
 
@@ -17,11 +18,12 @@ namespace aiaas::cli {
 class CurlRequestSender : public RequestSender {
  public:
   // `url` is the full inference URL (JoinUrl of the server and the path). `request` is
-  // borrowed and must outlive the sender. Call on one thread at a time, before the client
-  // threads start: creating a handle may initialize libcurl, which is not thread-safe.
+  // borrowed and must outlive the sender. A non-empty `api_key` is sent as
+  // "Authorization: Bearer <api_key>" with every request. Call on one thread at a time, before the
+  // client threads start: creating a handle may initialize libcurl, which is not thread-safe.
   // Internal when libcurl cannot make a handle.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<CurlRequestSender>> Create(
-      std::string url, const EncodedRequest& request);
+      std::string url, const EncodedRequest& request, absl::string_view api_key);
 
   ~CurlRequestSender() override;
   CurlRequestSender(const CurlRequestSender&) = delete;

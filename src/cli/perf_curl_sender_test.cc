@@ -95,7 +95,7 @@ TEST(CurlRequestSenderTest, SendsBinaryRequestWithHeaders) {
   LoopbackServer server(
       "HTTP/1.1 200 OK\r\nInference-Header-Content-Length: 2\r\nContent-Length: 6\r\n\r\n{}abcd",
       request.body.size());
-  auto sender = CurlRequestSender::Create(server.url(), request);
+  auto sender = CurlRequestSender::Create(server.url(), request, "");
   ASSERT_TRUE(sender.ok()) << sender.status();
   const SendOutcome outcome = (*sender)->Send(In(std::chrono::seconds(5)));
   EXPECT_TRUE(outcome.ok) << outcome.error << " " << outcome.detail;
@@ -114,7 +114,7 @@ TEST(CurlRequestSenderTest, HttpErrorIsNamedByStatusWithServerMessage) {
   LoopbackServer server(absl::StrCat("HTTP/1.1 503 Service Unavailable\r\nContent-Length: ",
                                      body.size(), "\r\n\r\n", body),
                         2);
-  auto sender = CurlRequestSender::Create(server.url(), request);
+  auto sender = CurlRequestSender::Create(server.url(), request, "");
   ASSERT_TRUE(sender.ok());
   const SendOutcome outcome = (*sender)->Send(In(std::chrono::seconds(5)));
   EXPECT_FALSE(outcome.ok);
@@ -122,19 +122,30 @@ TEST(CurlRequestSenderTest, HttpErrorIsNamedByStatusWithServerMessage) {
   EXPECT_EQ(outcome.detail, "queue full");
   EXPECT_EQ((*sender)->last_body_start(), body);
   EXPECT_THAT(server.request(), Not(HasSubstr("Inference-Header-Content-Length")));
+  EXPECT_THAT(server.request(), Not(HasSubstr("Authorization")));
+}
+
+TEST(CurlRequestSenderTest, SendsTheApiKeyWithEveryRequest) {
+  const EncodedRequest request{"{}", "application/json", std::nullopt};
+  LoopbackServer server("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", 2);
+  auto sender = CurlRequestSender::Create(server.url(), request, "aiaas_perf_key_0123456789");
+  ASSERT_TRUE(sender.ok()) << sender.status();
+  EXPECT_TRUE((*sender)->Send(In(std::chrono::seconds(5))).ok);
+  EXPECT_THAT(server.request(),
+              HasSubstr("\r\nAuthorization: Bearer aiaas_perf_key_0123456789\r\n"));
 }
 
 TEST(CurlRequestSenderTest, SilentServerTimesOutAtTheDeadline) {
   const EncodedRequest request{"{}", "application/json", std::nullopt};
   LoopbackServer server("", 2);
-  auto sender = CurlRequestSender::Create(server.url(), request);
+  auto sender = CurlRequestSender::Create(server.url(), request, "");
   ASSERT_TRUE(sender.ok());
   const auto start = std::chrono::steady_clock::now();
   const SendOutcome outcome = (*sender)->Send(In(std::chrono::milliseconds(300)));
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
   EXPECT_EQ(outcome.error, "timeout");
   sender->reset();  // hang up so the server thread ends
-  EXPECT_EQ((*CurlRequestSender::Create(server.url(), request))->Send(In({})).error, "timeout");
+  EXPECT_EQ((*CurlRequestSender::Create(server.url(), request, ""))->Send(In({})).error, "timeout");
 }
 
 // A loopback URL on a port that was free a moment ago and that nobody listens on.
@@ -154,7 +165,7 @@ TEST(CurlRequestSenderTest, RefusedConnection) {
   const std::string url = UnusedPortUrl();
   const EncodedRequest request{"{}", "application/json", std::nullopt};
   const SendOutcome outcome =
-      (*CurlRequestSender::Create(url, request))->Send(In(std::chrono::seconds(5)));
+      (*CurlRequestSender::Create(url, request, ""))->Send(In(std::chrono::seconds(5)));
   EXPECT_EQ(outcome.error, "connection");
   EXPECT_FALSE(outcome.detail.empty());
 }

@@ -2,8 +2,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "cli/model_ref.h"
 #include "cli/perf_sweep.h"
-#include "common/model_name.h"
 
 namespace aiaas::cli {
 namespace {
@@ -34,7 +34,7 @@ absl::StatusOr<PerfOptions> ParsePerfOptions(const std::vector<std::string>& ope
                                              const ParsedArgs& args) {
   PerfOptions options;
   options.model = operands.at(0);
-  if (absl::Status status = ValidateModelName(options.model); !status.ok()) return status;
+  if (absl::Status status = ValidateModelRef(options.model); !status.ok()) return status;
   options.version = args.Value("version");
   if (options.version.has_value() && options.version->empty()) {
     return absl::InvalidArgumentError("empty --version");

@@ -18,7 +18,7 @@ enum class PerfProtocol { kJson, kBinary };
 
 // The command line of `aiaas perf`, checked.
 struct PerfOptions {
-  std::string model;
+  std::string model;                   // NAME, or TENANT/NAME for a shared model (see model_ref.h)
   std::optional<std::string> version;  // number or alias; nullopt = the server's default
   // Exactly one of these is non-empty: closed-loop concurrency levels, or open-loop rates
   // in requests per second.

@@ -6,8 +6,8 @@
 #include "cli/infer_output.h"
 #include "cli/input_text.h"
 #include "cli/json_util.h"
+#include "cli/model_ref.h"
 #include "cli/url.h"
-#include "common/model_name.h"
 
 namespace aiaas::cli {
 namespace {
@@ -15,7 +15,7 @@ namespace {
 using nlohmann::json;
 
 absl::Status CheckPredictUsage(const std::vector<std::string>& operands, const ParsedArgs& args) {
-  if (absl::Status status = ValidateModelName(operands[0]); !status.ok()) return status;
+  if (absl::Status status = ValidateModelRef(operands[0]); !status.ok()) return status;
   if (!args.Has("input")) {
     return absl::InvalidArgumentError("missing --input (JSON, @file.json, or - for stdin)");
   }
@@ -37,9 +37,15 @@ absl::Status RunPredict(CommandContext& context) {
         "\"data\"}]}");
   }
   const std::optional<std::string> version = context.args.Value("version");
-  const std::string path = version.has_value()
-                               ? UrlPath({"v2", "models", name, "versions", *version, "infer"})
-                               : UrlPath({"v2", "models", name, "infer"});
+  // A shared model's TENANT/NAME goes into the path as two segments.
+  std::vector<absl::string_view> segments = {"v2", "models"};
+  for (absl::string_view segment : ModelRefSegments(name)) segments.push_back(segment);
+  if (version.has_value()) {
+    segments.push_back("versions");
+    segments.push_back(*version);
+  }
+  segments.push_back("infer");
+  const std::string path = UrlPath(segments);
   absl::StatusOr<json> response = DecodeJsonResponse(context.http.Post(path, *request));
   if (!response.ok()) return response.status();
   context.out << (context.global.json ? PrettyJson(*response) : FormatInferResponse(*response));
@@ -54,6 +60,7 @@ CommandSpec PredictCommand() {
   spec.synopsis = "NAME [--version V] --input (JSON | @FILE | -)";
   spec.summary = "run one inference request (KServe v2) and print the outputs";
   spec.details =
+      "NAME is one of your models, or TENANT/NAME for a model another tenant shared.\n"
       "The input is a KServe v2 request body, e.g.\n"
       "  {\"inputs\": [{\"name\": \"x\", \"shape\": [1, 4], \"datatype\": \"FP32\",\n"
       "              \"data\": [1, 2, 3, 4]}]}\n"
