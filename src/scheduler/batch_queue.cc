@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "scheduler/batching.h"
 
 namespace aiaas::scheduler {
@@ -100,8 +101,14 @@ absl::Status BatchQueue::Add(Task task) {
   return status;
 }
 
-absl::Status BatchQueue::AddLocked(Task task, const absl::StatusOr<int64_t>& rows,
-                                   std::vector<Work::Failed>* dead) {
+absl::Status BatchQueue::ValidateForQueue(const Task& task,
+                                          const absl::StatusOr<int64_t>& rows) const {
+  absl::MutexLock lock(&mu_);
+  return ValidateLocked(task, rows);
+}
+
+absl::Status BatchQueue::ValidateLocked(const Task& task,
+                                        const absl::StatusOr<int64_t>& rows) const {
   if (stopping_) {
     return absl::FailedPreconditionError(
         absl::StrCat("model ", name_, " is being unloaded; it accepts no new requests"));
@@ -114,6 +121,35 @@ absl::Status BatchQueue::AddLocked(Task task, const absl::StatusOr<int64_t>& row
           "batch dimension ", *rows, " exceeds max_batch_size ", config_.max_batch_size));
     }
   }
+  return absl::OkStatus();
+}
+
+bool BatchQueue::ClaimIdleInstance(int64_t rows, absl::Time deadline) {
+  absl::MutexLock lock(&mu_);
+  if (stopping_ || !queue_.empty() || executing_ >= config_.instance_count) return false;
+  const absl::Time now = clock_->Now();
+  if (now >= deadline) return false;  // the queue answers it as expired
+  if (config_.max_batch_size > 0) {
+    if (rows > config_.max_batch_size) return false;
+    // A batch of one at a preferred size or full is dispatched at once anyway.
+    const bool at_once =
+        rows >= config_.max_batch_size ||
+        std::find(config_.preferred_batch_sizes.begin(), config_.preferred_batch_sizes.end(),
+                  rows) != config_.preferred_batch_sizes.end() ||
+        config_.max_queue_delay_us == 0;
+    if (!at_once) {
+      if (PlanningGainLocked(now) >= kIdleGainThresholdRequests) return false;
+      ++idle_since_wait_;
+    }
+  }
+  ++executing_;
+  ++in_flight_;
+  return true;
+}
+
+absl::Status BatchQueue::AddLocked(Task task, const absl::StatusOr<int64_t>& rows,
+                                   std::vector<Work::Failed>* dead) {
+  AIAAS_RETURN_IF_ERROR(ValidateLocked(task, rows));
   const absl::Time now = clock_->Now();
   const size_t max_queue_size = static_cast<size_t>(config_.max_queue_size);
   // Dead tasks would otherwise hold their slots until the next batch is formed.
@@ -127,7 +163,10 @@ absl::Status BatchQueue::AddLocked(Task task, const absl::StatusOr<int64_t>& row
   return absl::OkStatus();
 }
 
-bool BatchQueue::CanLead() const { return stopping_ || (!leader_ && !queue_.empty()); }
+bool BatchQueue::CanLead() const {
+  return stopping_ ||
+         (!leader_ && !queue_.empty() && executing_ < config_.instance_count);
+}
 
 Work BatchQueue::Next() {
   absl::MutexLock lock(&mu_);
@@ -163,6 +202,7 @@ Work BatchQueue::Next() {
       work.reason = plan.reason;
       work.dispatched = now;
       in_flight_ += static_cast<int>(work.batch.size());
+      ++executing_;
       break;
     }
     // Answer dropped tasks now rather than after the wait.
@@ -248,6 +288,7 @@ void BatchQueue::TakeLocked(const BatchPlan& plan, std::vector<QueuedTask>* batc
 void BatchQueue::Finished(size_t requests) {
   absl::MutexLock lock(&mu_);
   in_flight_ -= static_cast<int>(requests);
+  --executing_;
 }
 
 void BatchQueue::Stop() {

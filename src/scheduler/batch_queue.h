@@ -128,9 +128,24 @@ class BatchQueue {
   // them at once even while every instance is busy with a long batch.
   [[nodiscard]] absl::Status Add(Task task);
 
+  // Whether a task of `rows` rows with `deadline` may skip the queue and run
+  // at once on the calling thread: the queue is empty, fewer than
+  // instance_count batches are executing, and the model does not batch or
+  // waiting would not help (rule (d), no probe due). On true the task counts
+  // as an executing batch of one (and in flight) until Finished(1); a kIdle
+  // dispatch is counted for rule (d). The caller must still validate the task
+  // as Add() does (ValidateForQueue).
+  bool ClaimIdleInstance(int64_t rows, absl::Time deadline);
+
+  // The checks Add() makes before queueing `task` (stopped, no done callback,
+  // rows beyond max_batch_size), without queueing it.
+  [[nodiscard]] absl::Status ValidateForQueue(const Task& task,
+                                              const absl::StatusOr<int64_t>& rows) const;
+
   // Blocks until the calling thread has work: a batch to run and/or tasks to
   // fail. The batch's requests count as in flight until Finished().
   Work Next();
+  // Next() counts the batch as executing; Finished() ends that.
 
   // The caller finished running a batch of `requests` requests from Next()
   // (the executor returned; results may not be delivered yet).
@@ -150,6 +165,8 @@ class BatchQueue {
 
  private:
   // Add() under mu_: `dead` receives the tasks removed to make room.
+  absl::Status ValidateLocked(const Task& task, const absl::StatusOr<int64_t>& rows) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status AddLocked(Task task, const absl::StatusOr<int64_t>& rows,
                          std::vector<Work::Failed>* dead) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool CanLead() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -180,6 +197,9 @@ class BatchQueue {
   // When Stop() was first called: the end of the queue time of unloaded tasks.
   absl::Time stopped_at_ ABSL_GUARDED_BY(mu_);
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  // Batches being executed, by instance threads or on callers' threads
+  // (ClaimIdleInstance); at most instance_count.
+  int executing_ ABSL_GUARDED_BY(mu_) = 0;
 
   // The "waiting would not help" rule (kIdleGainThresholdRequests).
   double wait_gain_requests_ ABSL_GUARDED_BY(mu_) = kInitialWaitGainRequests;

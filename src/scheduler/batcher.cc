@@ -11,9 +11,7 @@
 #include "scheduler/batching.h"
 
 namespace aiaas::scheduler {
-namespace {
-
-constexpr int kMaxInstanceCount = 64;
+namespace internal {
 
 // What every batcher thread shares; owned jointly by the threads, so a thread
 // may finish after the Batcher is gone (see Batcher::Shutdown).
@@ -23,6 +21,13 @@ struct Instances {
   Clock* clock;
   bool batching;  // max_batch_size > 0
 };
+
+}  // namespace internal
+namespace {
+
+using internal::Instances;
+
+constexpr int kMaxInstanceCount = 64;
 
 void SetThreadName(const std::string& model, int index) {
   // Linux limits thread names to 15 characters.
@@ -161,15 +166,36 @@ absl::StatusOr<std::unique_ptr<Batcher>> Batcher::Create(const BatcherOptions& o
       RunInstance(instances);
     });
   }
-  return absl::WrapUnique(new Batcher(std::move(queue), std::move(threads)));
+  return absl::WrapUnique(
+      new Batcher(std::move(instances), std::move(threads), options.run_on_caller_when_idle));
 }
 
-Batcher::Batcher(std::shared_ptr<BatchQueue> queue, std::vector<std::thread> threads)
-    : queue_(std::move(queue)), thread_ids_(IdsOf(threads)), threads_(std::move(threads)) {}
+Batcher::Batcher(std::shared_ptr<const internal::Instances> instances,
+                 std::vector<std::thread> threads, bool run_on_caller_when_idle)
+    : instances_(std::move(instances)),
+      queue_(instances_->queue),
+      run_on_caller_when_idle_(run_on_caller_when_idle),
+      thread_ids_(IdsOf(threads)),
+      threads_(std::move(threads)) {}
 
 Batcher::~Batcher() { Shutdown(); }
 
-absl::Status Batcher::Submit(Task task) { return queue_->Add(std::move(task)); }
+absl::Status Batcher::Submit(Task task) {
+  if (!run_on_caller_when_idle_) return queue_->Add(std::move(task));
+  absl::StatusOr<int64_t> rows = BatchRows(task.inputs);
+  const bool cancelled = task.cancelled != nullptr && task.cancelled->load();
+  if (cancelled || !queue_->ValidateForQueue(task, rows).ok() ||
+      !queue_->ClaimIdleInstance(rows.value_or(0), task.deadline)) {
+    return queue_->Add(std::move(task));  // it queues, or says why not
+  }
+  // Run here. `this` may be destroyed from `done`: only locals from now on.
+  std::shared_ptr<const Instances> instances = instances_;
+  const absl::Time now = instances->clock->Now();
+  std::vector<QueuedTask> batch;
+  batch.push_back(QueuedTask{std::move(task), rows.value_or(0), now, 0});
+  Execute(*instances, batch, now);
+  return absl::OkStatus();
+}
 
 void Batcher::Shutdown() {
   queue_->Stop();

@@ -218,6 +218,7 @@ absl::StatusOr<std::shared_ptr<InferenceService::Loaded>> InferenceService::Load
   scheduler::BatcherOptions batcher_options;
   batcher_options.config = version.config;
   batcher_options.name = absl::StrCat(version.model, ":", version.version);
+  batcher_options.run_on_caller_when_idle = true;  // see Batcher::Submit
   std::shared_ptr<runtime::Servable> servable_handle = loaded->servable;
   monitoring::Metrics* metrics = options_.metrics;
   monitoring::ModelStats* stats = options_.stats;
