@@ -72,7 +72,14 @@ void RegisterInferenceApi(Router* router, const InferenceApiDeps& deps, const Co
 
   if (deps.metrics != nullptr) {
     monitoring::Metrics* metrics = deps.metrics;
-    router->Handle("GET", "/metrics", [metrics](const HttpRequest&) {
+    // Admission already refused keys without `metrics`; checked again here so
+    // a server wired without admission fails closed.
+    router->Handle("GET", "/metrics", [metrics](const HttpRequest& request) {
+      auto caller = CallerOf(request);
+      if (!caller.ok()) return ErrorResponse(caller.status());
+      if (!(*caller)->Allows(services::Action::kMetrics)) {
+        return ErrorResponse(403, "this API key lacks the 'metrics' permission");
+      }
       HttpResponse response;
       response.content_type = "text/plain; version=0.0.4; charset=utf-8";
       response.body = metrics->Serialize();
@@ -80,36 +87,46 @@ void RegisterInferenceApi(Router* router, const InferenceApiDeps& deps, const Co
     });
   }
 
+  services::ModelAccess* access = deps.access;
+  using services::Action;
+
   auto metadata =
-      WrapStatus([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
-        const std::string tenant = TenantFor(request);
-        const std::string& model = request.path_params.at("model");
-        AIAAS_ASSIGN_OR_RETURN(auto version,
-                               registry->GetVersion(tenant, model, VersionRef(request)));
-        AIAAS_ASSIGN_OR_RETURN(auto versions, registry->ListVersions(tenant, model));
+      WrapStatus([registry, access](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+        AIAAS_ASSIGN_OR_RETURN(services::ModelRef ref,
+                               AuthorizeModel(access, request, "model", Action::kModelRead));
+        AIAAS_ASSIGN_OR_RETURN(
+            auto version, registry->GetVersion(ref.owner_tenant, ref.model, VersionRef(request)));
+        AIAAS_ASSIGN_OR_RETURN(auto versions, registry->ListVersions(ref.owner_tenant, ref.model));
         return JsonResponse(200, V2ModelMetadataJson(version, versions));
       });
   router->Handle("GET", "/v2/models/{model}", metadata);
   router->Handle("GET", "/v2/models/{model}/versions/{version}", metadata);
 
-  auto ready = WrapStatus([inference](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
-    AIAAS_ASSIGN_OR_RETURN(auto version,
-                           inference->Resolve(TenantFor(request), request.path_params.at("model"),
-                                              VersionRef(request)));
-    auto loaded = inference->EnsureLoaded(version);
-    if (!loaded.ok()) return ErrorResponse(absl::UnavailableError(std::string(loaded.message())));
-    return JsonResponse(200,
-                        absl::StrCat("{\"name\":", JsonString(version.model), ",\"ready\":true}"));
-  });
+  auto ready =
+      WrapStatus([inference, access](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+        AIAAS_ASSIGN_OR_RETURN(services::ModelRef ref,
+                               AuthorizeModel(access, request, "model", Action::kModelRead));
+        AIAAS_ASSIGN_OR_RETURN(
+            auto version, inference->Resolve(ref.owner_tenant, ref.model, VersionRef(request)));
+        auto loaded = inference->EnsureLoaded(version);
+        if (!loaded.ok()) {
+          return ErrorResponse(absl::UnavailableError(std::string(loaded.message())));
+        }
+        return JsonResponse(
+            200, absl::StrCat("{\"name\":", JsonString(version.model), ",\"ready\":true}"));
+      });
   router->Handle("GET", "/v2/models/{model}/ready", ready);
   router->Handle("GET", "/v2/models/{model}/versions/{version}/ready", ready);
 
+  Handler stats_handler;
   if (deps.stats != nullptr) {
     monitoring::ModelStats* stats = deps.stats;
-    auto stats_handler =
-        WrapStatus([registry, stats](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
-          const std::string tenant = TenantFor(request);
-          const std::string& model = request.path_params.at("model");
+    stats_handler = WrapStatus(
+        [registry, access, stats](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+          AIAAS_ASSIGN_OR_RETURN(services::ModelRef ref,
+                                 AuthorizeModel(access, request, "model", Action::kModelRead));
+          const std::string& tenant = ref.owner_tenant;
+          const std::string& model = ref.model;
           std::optional<std::string> version;
           if (!VersionRef(request).empty()) {
             AIAAS_ASSIGN_OR_RETURN(auto record,
@@ -135,9 +152,10 @@ void RegisterInferenceApi(Router* router, const InferenceApiDeps& deps, const Co
     router->Handle("GET", "/v2/models/{model}/versions/{version}/stats", stats_handler);
   }
 
-  auto infer = [inference, limits](const HttpRequest& request, Respond respond) {
-    auto version = inference->Resolve(TenantFor(request), request.path_params.at("model"),
-                                      VersionRef(request));
+  AsyncHandler infer = [inference, access, limits](const HttpRequest& request, Respond respond) {
+    auto ref = AuthorizeModel(access, request, "model", Action::kInfer);
+    if (!ref.ok()) return respond(ErrorResponse(ref.status()));
+    auto version = inference->Resolve(ref->owner_tenant, ref->model, VersionRef(request));
     if (!version.ok()) return respond(ErrorResponse(version.status()));
     auto header_length = ParseJsonHeaderLength(request.Header("inference-header-content-length"));
     if (!header_length.ok()) return respond(ErrorResponse(header_length.status()));
@@ -169,39 +187,56 @@ void RegisterInferenceApi(Router* router, const InferenceApiDeps& deps, const Co
   router->HandleAsync("POST", "/v2/models/{model}/infer", infer);
   router->HandleAsync("POST", "/v2/models/{model}/versions/{version}/infer", infer);
 
-  router->HandleAsync(
-      "POST", "/v1/models/{model}:predict",
-      [inference, limits](const HttpRequest& request, Respond respond) {
-        auto version = inference->Resolve(TenantFor(request), request.path_params.at("model"), "");
-        if (!version.ok()) return respond(ErrorResponse(version.status()));
-        const Signature& signature = version->signature;
-        if (signature.inputs.size() != 1) {
-          return respond(ErrorResponse(absl::InvalidArgumentError(absl::StrCat(
-              "the v1 :predict API serves models with exactly one input; '", version->model,
-              "' has ", signature.inputs.size(), ". Use /v2/models/", version->model, "/infer"))));
-        }
-        auto tensor = DecodeV1PredictRequest(request.body, limits);
-        if (!tensor.ok()) return respond(ErrorResponse(tensor.status()));
-        const std::string& name = signature.inputs[0].name;
-        auto checked = CheckInputAgainstSignature(signature, name, tensor->dtype, tensor->shape);
-        if (!checked.ok()) return respond(ErrorResponse(checked));
-        InferRequest infer_request;
-        infer_request.model = version->model;
-        infer_request.inputs.emplace(name, *std::move(tensor));
-        services::InferOptions options;
-        options.cancelled = request.cancelled;
-        options.request_bytes = static_cast<int64_t>(request.body.size());
+  AsyncHandler predict = [inference, access, limits](const HttpRequest& request, Respond respond) {
+    auto ref = AuthorizeModel(access, request, "model", Action::kInfer);
+    if (!ref.ok()) return respond(ErrorResponse(ref.status()));
+    auto version = inference->Resolve(ref->owner_tenant, ref->model, "");
+    if (!version.ok()) return respond(ErrorResponse(version.status()));
+    const Signature& signature = version->signature;
+    if (signature.inputs.size() != 1) {
+      const std::string addressed = AddressedModel(request, "model");
+      return respond(ErrorResponse(absl::InvalidArgumentError(absl::StrCat(
+          "the v1 :predict API serves models with exactly one input; '", addressed, "' has ",
+          signature.inputs.size(), ". Use /v2/models/", addressed, "/infer"))));
+    }
+    auto tensor = DecodeV1PredictRequest(request.body, limits);
+    if (!tensor.ok()) return respond(ErrorResponse(tensor.status()));
+    const std::string& name = signature.inputs[0].name;
+    auto checked = CheckInputAgainstSignature(signature, name, tensor->dtype, tensor->shape);
+    if (!checked.ok()) return respond(ErrorResponse(checked));
+    InferRequest infer_request;
+    infer_request.model = version->model;
+    infer_request.inputs.emplace(name, *std::move(tensor));
+    services::InferOptions options;
+    options.cancelled = request.cancelled;
+    options.request_bytes = static_cast<int64_t>(request.body.size());
     options.received = request.received;
-        inference->Infer(
-            *version, std::move(infer_request), options,
-            [respond](absl::StatusOr<InferResponse> response) {
-              if (!response.ok()) return respond(ErrorResponse(response.status()));
-              if (response->outputs.empty()) {
-                return respond(ErrorResponse(absl::InternalError("the model returned no outputs")));
-              }
-              respond(JsonResponse(200, EncodeV1PredictResponse(response->outputs.front().second)));
-            });
-      });
+    inference->Infer(
+        *version, std::move(infer_request), options,
+        [respond](absl::StatusOr<InferResponse> response) {
+          if (!response.ok()) return respond(ErrorResponse(response.status()));
+          if (response->outputs.empty()) {
+            return respond(ErrorResponse(absl::InternalError("the model returned no outputs")));
+          }
+          respond(JsonResponse(200, EncodeV1PredictResponse(response->outputs.front().second)));
+        });
+  };
+  router->HandleAsync("POST", "/v1/models/{model}:predict", predict);
+
+  // Another tenant's shared model, addressed as {owner}/{model}. Registered
+  // after every single-name route: the router takes the first match, so
+  // `/v2/models/m/ready` stays model m's readiness.
+  router->Handle("GET", "/v2/models/{owner}/{model}", metadata);
+  router->Handle("GET", "/v2/models/{owner}/{model}/versions/{version}", metadata);
+  router->Handle("GET", "/v2/models/{owner}/{model}/ready", ready);
+  router->Handle("GET", "/v2/models/{owner}/{model}/versions/{version}/ready", ready);
+  if (stats_handler) {
+    router->Handle("GET", "/v2/models/{owner}/{model}/stats", stats_handler);
+    router->Handle("GET", "/v2/models/{owner}/{model}/versions/{version}/stats", stats_handler);
+  }
+  router->HandleAsync("POST", "/v2/models/{owner}/{model}/infer", infer);
+  router->HandleAsync("POST", "/v2/models/{owner}/{model}/versions/{version}/infer", infer);
+  router->HandleAsync("POST", "/v1/models/{owner}/{model}:predict", predict);
 }
 
 }  // namespace aiaas::server

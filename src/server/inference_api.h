@@ -8,6 +8,7 @@
 #include "server/kserve_json_codec.h"
 #include "server/router.h"
 #include "services/inference_service.h"
+#include "services/model_access.h"
 #include "services/model_registry.h"
 
 namespace aiaas::server {
@@ -23,9 +24,16 @@ struct Readiness {
 // Borrowed pointers must outlive the router.
 // Also serves `GET /metrics` (Prometheus text) and the Triton-style
 // `GET /v2/models/{m}[/versions/{v}]/stats`.
+//
+// Every model route is also registered as `/v2/models/{owner}/{model}/...`
+// (another tenant's shared model; after the single-name routes, so those win)
+// and checks the caller's permission through `access`: infer for infer and
+// :predict, model:read for metadata, ready and stats. Handlers expect
+// `request.caller` from the admission hook (null: 401).
 struct InferenceApiDeps {
   services::InferenceService* inference = nullptr;
   services::ModelRegistry* registry = nullptr;
+  services::ModelAccess* access = nullptr;
   const Readiness* readiness = nullptr;
   monitoring::Metrics* metrics = nullptr;
   monitoring::ModelStats* stats = nullptr;

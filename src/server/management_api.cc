@@ -1,11 +1,15 @@
 #include "server/management_api.h"
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/model_name.h"
 #include "common/status_macros.h"
 #include "server/handler_util.h"
 #include "server/http_errors.h"
@@ -70,152 +74,207 @@ absl::StatusOr<int> PageSize(const HttpRequest& request) {
   return size;
 }
 
-// Adapts a handler returning StatusOr<HttpResponse> to one that always answers.
+// A route on one model: `suffix` goes after "/api/v1/models/{name}" and
+// after "/api/v1/models/{owner}/{model}".
+struct ModelRoute {
+  std::string method;
+  std::string suffix;
+  Handler handler;
+};
+
 }  // namespace
 
-void RegisterManagementApi(Router* router, services::ModelRegistry* registry,
-                           services::InferenceService* inference,
+void RegisterManagementApi(Router* router, const ManagementApiDeps& deps,
                            const ManagementApiOptions& options) {
-  router->Handle("POST", "/api/v1/models",
-                 WrapStatus([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
-                   AIAAS_ASSIGN_OR_RETURN(json body, ParseObject(request));
-                   auto name = body.find("name");
-                   if (name == body.end() || !name->is_string()) {
-                     return absl::InvalidArgumentError("'name' is required and must be a string");
-                   }
-                   AIAAS_ASSIGN_OR_RETURN(auto description, OptionalString(body, "description"));
-                   AIAAS_ASSIGN_OR_RETURN(auto labels, OptionalLabels(body));
-                   AIAAS_ASSIGN_OR_RETURN(
-                       services::ModelView view,
-                       registry->CreateModel(
-                           TenantFor(request), name->get<std::string>(), description.value_or(""),
-                           labels.value_or(std::map<std::string, std::string>{})));
-                   return JsonResponse(201, ModelJson(view));
-                 }));
+  services::ModelRegistry* registry = deps.registry;
+  services::InferenceService* inference = deps.inference;
+  services::ModelAccess* access = deps.access;
+  using services::Action;
+  // The addressed model, once the caller may do `action` on it.
+  auto authorize = [access](const HttpRequest& request, Action action) {
+    return AuthorizeModel(access, request, "name", action);
+  };
 
-  router->Handle("GET", "/api/v1/models",
-                 WrapStatus([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
-                   AIAAS_ASSIGN_OR_RETURN(int page_size, PageSize(request));
-                   auto token = request.query.find("page_token");
-                   AIAAS_ASSIGN_OR_RETURN(
-                       auto page,
-                       registry->ListModels(TenantFor(request), page_size,
+  router->Handle(
+      "POST", "/api/v1/models",
+      WrapStatus([registry, access](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+        AIAAS_ASSIGN_OR_RETURN(const services::Caller* caller, CallerOf(request));
+        AIAAS_ASSIGN_OR_RETURN(json body, ParseObject(request));
+        auto name = body.find("name");
+        if (name == body.end() || !name->is_string()) {
+          return absl::InvalidArgumentError("'name' is required and must be a string");
+        }
+        const std::string model = name->get<std::string>();
+        AIAAS_RETURN_IF_ERROR(ValidateModelName(model));
+        AIAAS_RETURN_IF_ERROR(access->Check(*caller, {caller->tenant, model}, Action::kModelWrite));
+        AIAAS_ASSIGN_OR_RETURN(auto description, OptionalString(body, "description"));
+        AIAAS_ASSIGN_OR_RETURN(auto labels, OptionalLabels(body));
+        AIAAS_ASSIGN_OR_RETURN(
+            services::ModelView view,
+            registry->CreateModel(caller->tenant, model, description.value_or(""),
+                                  labels.value_or(std::map<std::string, std::string>{})));
+        return JsonResponse(201, ModelJson(view));
+      }));
+
+  // The caller's own tenant's models, within the key's model narrowing.
+  router->Handle(
+      "GET", "/api/v1/models",
+      WrapStatus([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+        AIAAS_ASSIGN_OR_RETURN(const services::Caller* caller, CallerOf(request));
+        if (!caller->Allows(Action::kModelRead)) {
+          return absl::PermissionDeniedError("this API key lacks the 'model:read' permission");
+        }
+        AIAAS_ASSIGN_OR_RETURN(int page_size, PageSize(request));
+        auto token = request.query.find("page_token");
+        AIAAS_ASSIGN_OR_RETURN(
+            auto page, registry->ListModels(caller->tenant, page_size,
                                             token == request.query.end() ? "" : token->second));
-                   return JsonResponse(200, ModelListJson(page));
-                 }));
-
-  router->Handle("GET", "/api/v1/models/{name}",
-                 WrapStatus([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
-                   AIAAS_ASSIGN_OR_RETURN(
-                       auto view,
-                       registry->GetModel(TenantFor(request), request.path_params.at("name")));
-                   return JsonResponse(200, ModelJson(view));
-                 }));
-
-  router->Handle("PATCH", "/api/v1/models/{name}",
-                 WrapStatus([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
-                   AIAAS_ASSIGN_OR_RETURN(json body, ParseObject(request));
-                   storage::ModelUpdate update;
-                   AIAAS_ASSIGN_OR_RETURN(update.description, OptionalString(body, "description"));
-                   AIAAS_ASSIGN_OR_RETURN(update.labels, OptionalLabels(body));
-                   AIAAS_ASSIGN_OR_RETURN(
-                       auto view, registry->UpdateModel(TenantFor(request),
-                                                        request.path_params.at("name"), update));
-                   return JsonResponse(200, ModelJson(view));
-                 }));
-
-  router->Handle(
-      "DELETE", "/api/v1/models/{name}",
-      WrapStatus([registry, inference](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
-        const std::string tenant = TenantFor(request);
-        const std::string& name = request.path_params.at("name");
-        AIAAS_RETURN_IF_ERROR(registry->DeleteModel(tenant, name));
-        inference->UnloadModel(tenant, name);
-        return NoContent();
+        page.items.erase(std::remove_if(page.items.begin(), page.items.end(),
+                                        [caller](const services::ModelView& view) {
+                                          return !caller->AllowsModel(caller->tenant,
+                                                                      view.model.name);
+                                        }),
+                         page.items.end());
+        return JsonResponse(200, ModelListJson(page));
       }));
 
-  int64_t max_upload_bytes = options.max_upload_bytes;
-  router->HandleStream("POST", "/api/v1/models/{name}/versions",
-                       [registry, max_upload_bytes](const HttpRequest& request) {
-                         return StartVersionUpload(request, registry, max_upload_bytes);
-                       });
+  std::vector<ModelRoute> routes;
 
-  router->Handle("GET", "/api/v1/models/{name}/versions",
-                 WrapStatus([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
-                   AIAAS_ASSIGN_OR_RETURN(
-                       auto versions,
-                       registry->ListVersions(TenantFor(request), request.path_params.at("name")));
-                   return JsonResponse(200, VersionListJson(versions));
-                 }));
+  routes.push_back(
+      {"GET", "",
+       WrapStatus(
+           [registry, authorize](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+             AIAAS_ASSIGN_OR_RETURN(auto ref, authorize(request, Action::kModelRead));
+             AIAAS_ASSIGN_OR_RETURN(auto view, registry->GetModel(ref.owner_tenant, ref.model));
+             return JsonResponse(200, ModelJson(view));
+           })});
 
-  router->Handle("GET", "/api/v1/models/{name}/versions/{version}",
-                 WrapStatus([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
-                   AIAAS_ASSIGN_OR_RETURN(
-                       auto version,
-                       registry->GetVersion(TenantFor(request), request.path_params.at("name"),
-                                            request.path_params.at("version")));
-                   return JsonResponse(200, VersionJson(version));
-                 }));
+  // Description and labels (model:write); visibility as well needs grants:manage.
+  routes.push_back(
+      {"PATCH", "",
+       WrapStatus([registry, access](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+         AIAAS_ASSIGN_OR_RETURN(const services::Caller* caller, CallerOf(request));
+         AIAAS_ASSIGN_OR_RETURN(json body, ParseObject(request));
+         storage::ModelUpdate update;
+         AIAAS_ASSIGN_OR_RETURN(update.description, OptionalString(body, "description"));
+         AIAAS_ASSIGN_OR_RETURN(update.labels, OptionalLabels(body));
+         AIAAS_ASSIGN_OR_RETURN(auto visibility, OptionalString(body, "visibility"));
+         AIAAS_ASSIGN_OR_RETURN(
+             services::ModelRef ref,
+             AuthorizeModel(*caller, access, request, "name", Action::kModelWrite));
+         // Everything that can refuse the visibility is checked before any change.
+         if (visibility.has_value()) {
+           if (*visibility != "private" && *visibility != "public") {
+             return absl::InvalidArgumentError("'visibility' must be 'private' or 'public'");
+           }
+           if (!caller->Allows(Action::kGrantsManage)) {
+             return absl::PermissionDeniedError(
+                 "this API key lacks the 'grants:manage' permission");
+           }
+         }
+         const bool changes_fields = update.description.has_value() || update.labels.has_value();
+         if (changes_fields || !visibility.has_value()) {
+           AIAAS_RETURN_IF_ERROR(
+               registry->UpdateModel(ref.owner_tenant, ref.model, update).status());
+         }
+         // Check() allows model:write on own models only, so `ref.model` is the caller's.
+         if (visibility.has_value()) {
+           AIAAS_RETURN_IF_ERROR(access->SetVisibility(*caller, ref.model, *visibility));
+         }
+         AIAAS_ASSIGN_OR_RETURN(auto view, registry->GetModel(ref.owner_tenant, ref.model));
+         return JsonResponse(200, ModelJson(view));
+       })});
 
-  router->Handle(
-      "DELETE", "/api/v1/models/{name}/versions/{version}",
-      WrapStatus([registry, inference](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
-        const std::string tenant = TenantFor(request);
-        AIAAS_ASSIGN_OR_RETURN(auto version,
-                               registry->DeleteVersion(tenant, request.path_params.at("name"),
-                                                       request.path_params.at("version")));
-        inference->Unload(tenant, version.model, version.version);
-        return NoContent();
-      }));
+  routes.push_back({"DELETE", "",
+                    WrapStatus([registry, inference, authorize](
+                                   const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+                      AIAAS_ASSIGN_OR_RETURN(auto ref, authorize(request, Action::kModelWrite));
+                      AIAAS_RETURN_IF_ERROR(registry->DeleteModel(ref.owner_tenant, ref.model));
+                      inference->UnloadModel(ref.owner_tenant, ref.model);
+                      return NoContent();
+                    })});
 
-  router->Handle("GET", "/api/v1/models/{name}/versions/{version}/artifact",
-                 WrapStatus([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
-                   AIAAS_ASSIGN_OR_RETURN(
-                       auto version,
-                       registry->GetVersion(TenantFor(request), request.path_params.at("name"),
-                                            request.path_params.at("version")));
-                   AIAAS_ASSIGN_OR_RETURN(std::string path, registry->ArtifactPath(version));
-                   HttpResponse response;
-                   response.content_type = "application/octet-stream";
-                   response.file_path = path;
-                   response.headers.emplace_back(
-                       "Content-Disposition",
-                       absl::StrCat("attachment; filename=\"", version.model, "-v", version.version,
-                                    version.format == "onnx" ? ".onnx" : ".pt", "\""));
-                   response.headers.emplace_back("Digest", version.digest);
-                   return response;
-                 }));
+  routes.push_back({"GET", "/versions",
+                    WrapStatus([registry, authorize](
+                                   const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+                      AIAAS_ASSIGN_OR_RETURN(auto ref, authorize(request, Action::kModelRead));
+                      AIAAS_ASSIGN_OR_RETURN(auto versions,
+                                             registry->ListVersions(ref.owner_tenant, ref.model));
+                      return JsonResponse(200, VersionListJson(versions));
+                    })});
 
-  router->Handle("GET", "/api/v1/models/{name}/versions/{version}/config",
-                 WrapStatus([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
-                   AIAAS_ASSIGN_OR_RETURN(
-                       auto version,
-                       registry->GetVersion(TenantFor(request), request.path_params.at("name"),
-                                            request.path_params.at("version")));
-                   return JsonResponse(200, EncodeServingConfigJson(version.config));
-                 }));
+  routes.push_back({"GET", "/versions/{version}",
+                    WrapStatus([registry, authorize](
+                                   const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+                      AIAAS_ASSIGN_OR_RETURN(auto ref, authorize(request, Action::kModelRead));
+                      AIAAS_ASSIGN_OR_RETURN(
+                          auto version, registry->GetVersion(ref.owner_tenant, ref.model,
+                                                             request.path_params.at("version")));
+                      return JsonResponse(200, VersionJson(version));
+                    })});
+
+  routes.push_back({"DELETE", "/versions/{version}",
+                    WrapStatus([registry, inference, authorize](
+                                   const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+                      AIAAS_ASSIGN_OR_RETURN(auto ref, authorize(request, Action::kModelWrite));
+                      AIAAS_ASSIGN_OR_RETURN(
+                          auto version, registry->DeleteVersion(ref.owner_tenant, ref.model,
+                                                                request.path_params.at("version")));
+                      inference->Unload(ref.owner_tenant, version.model, version.version);
+                      return NoContent();
+                    })});
+
+  routes.push_back(
+      {"GET", "/versions/{version}/artifact",
+       WrapStatus([registry,
+                   authorize](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+         AIAAS_ASSIGN_OR_RETURN(auto ref, authorize(request, Action::kModelRead));
+         AIAAS_ASSIGN_OR_RETURN(
+             auto version,
+             registry->GetVersion(ref.owner_tenant, ref.model, request.path_params.at("version")));
+         AIAAS_ASSIGN_OR_RETURN(std::string path, registry->ArtifactPath(version));
+         HttpResponse response;
+         response.content_type = "application/octet-stream";
+         response.file_path = path;
+         response.headers.emplace_back(
+             "Content-Disposition",
+             absl::StrCat("attachment; filename=\"", version.model, "-v", version.version,
+                          version.format == "onnx" ? ".onnx" : ".pt", "\""));
+         response.headers.emplace_back("Digest", version.digest);
+         return response;
+       })});
+
+  routes.push_back({"GET", "/versions/{version}/config",
+                    WrapStatus([registry, authorize](
+                                   const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+                      AIAAS_ASSIGN_OR_RETURN(auto ref, authorize(request, Action::kModelRead));
+                      AIAAS_ASSIGN_OR_RETURN(
+                          auto version, registry->GetVersion(ref.owner_tenant, ref.model,
+                                                             request.path_params.at("version")));
+                      return JsonResponse(200, EncodeServingConfigJson(version.config));
+                    })});
 
   // A changed configuration takes effect by unloading: the next request loads
   // the version with its new batcher (requests already queued get 503).
-  auto update_config = [registry, inference](const HttpRequest& request,
-                                             auto change) -> absl::StatusOr<HttpResponse> {
-    const std::string tenant = TenantFor(request);
-    AIAAS_ASSIGN_OR_RETURN(auto version,
-                           registry->GetVersion(tenant, request.path_params.at("name"),
-                                                request.path_params.at("version")));
+  auto update_config = [registry, inference, authorize](
+                           const HttpRequest& request,
+                           auto change) -> absl::StatusOr<HttpResponse> {
+    AIAAS_ASSIGN_OR_RETURN(auto ref, authorize(request, Action::kModelWrite));
+    AIAAS_ASSIGN_OR_RETURN(auto version, registry->GetVersion(ref.owner_tenant, ref.model,
+                                                              request.path_params.at("version")));
     AIAAS_ASSIGN_OR_RETURN(ServingConfig config, change(version.config));
     AIAAS_ASSIGN_OR_RETURN(auto updated,
-                           registry->UpdateServingConfig(tenant, version.model,
+                           registry->UpdateServingConfig(ref.owner_tenant, version.model,
                                                          absl::StrCat(version.version), config));
-    inference->Unload(tenant, updated.model, updated.version);
+    inference->Unload(ref.owner_tenant, updated.model, updated.version);
     return JsonResponse(200, EncodeServingConfigJson(updated.config));
   };
-  router->Handle("PUT", "/api/v1/models/{name}/versions/{version}/config",
-                 WrapStatus([update_config](const HttpRequest& request) {
-                   return update_config(request, [&](const ServingConfig& base) {
-                     return DecodeServingConfigJson(request.body, base);
-                   });
-                 }));
+  routes.push_back(
+      {"PUT", "/versions/{version}/config", WrapStatus([update_config](const HttpRequest& request) {
+         return update_config(request, [&](const ServingConfig& base) {
+           return DecodeServingConfigJson(request.body, base);
+         });
+       })});
   auto set_pinned = [update_config](bool pinned) {
     return WrapStatus([update_config, pinned](const HttpRequest& request) {
       return update_config(request,
@@ -225,39 +284,63 @@ void RegisterManagementApi(Router* router, services::ModelRegistry* registry,
                            });
     });
   };
-  router->Handle("PUT", "/api/v1/models/{name}/versions/{version}/pin", set_pinned(true));
-  router->Handle("DELETE", "/api/v1/models/{name}/versions/{version}/pin", set_pinned(false));
+  routes.push_back({"PUT", "/versions/{version}/pin", set_pinned(true)});
+  routes.push_back({"DELETE", "/versions/{version}/pin", set_pinned(false)});
 
-  router->Handle("GET", "/api/v1/models/{name}/aliases",
-                 WrapStatus([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
-                   AIAAS_ASSIGN_OR_RETURN(
-                       auto aliases,
-                       registry->ListAliases(TenantFor(request), request.path_params.at("name")));
-                   return JsonResponse(200, AliasListJson(aliases));
-                 }));
+  routes.push_back({"GET", "/aliases",
+                    WrapStatus([registry, authorize](
+                                   const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+                      AIAAS_ASSIGN_OR_RETURN(auto ref, authorize(request, Action::kModelRead));
+                      AIAAS_ASSIGN_OR_RETURN(auto aliases,
+                                             registry->ListAliases(ref.owner_tenant, ref.model));
+                      return JsonResponse(200, AliasListJson(aliases));
+                    })});
 
-  router->Handle(
-      "PUT", "/api/v1/models/{name}/aliases/{alias}",
-      WrapStatus([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
-        AIAAS_ASSIGN_OR_RETURN(json body, ParseObject(request));
-        auto version = body.find("version");
-        if (version == body.end() || !version->is_number_integer()) {
-          return absl::InvalidArgumentError("'version' is required and must be an integer");
-        }
-        AIAAS_ASSIGN_OR_RETURN(
-            auto alias,
-            registry->SetAlias(TenantFor(request), request.path_params.at("name"),
-                               request.path_params.at("alias"), version->get<int64_t>()));
-        return JsonResponse(200, AliasJson(alias));
-      }));
+  routes.push_back(
+      {"PUT", "/aliases/{alias}",
+       WrapStatus(
+           [registry, authorize](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+             AIAAS_ASSIGN_OR_RETURN(auto ref, authorize(request, Action::kModelWrite));
+             AIAAS_ASSIGN_OR_RETURN(json body, ParseObject(request));
+             auto version = body.find("version");
+             if (version == body.end() || !version->is_number_integer()) {
+               return absl::InvalidArgumentError("'version' is required and must be an integer");
+             }
+             AIAAS_ASSIGN_OR_RETURN(auto alias, registry->SetAlias(ref.owner_tenant, ref.model,
+                                                                   request.path_params.at("alias"),
+                                                                   version->get<int64_t>()));
+             return JsonResponse(200, AliasJson(alias));
+           })});
 
-  router->Handle(
-      "DELETE", "/api/v1/models/{name}/aliases/{alias}",
-      WrapStatus([registry](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
-        AIAAS_RETURN_IF_ERROR(registry->DeleteAlias(
-            TenantFor(request), request.path_params.at("name"), request.path_params.at("alias")));
-        return NoContent();
-      }));
+  routes.push_back({"DELETE", "/aliases/{alias}",
+                    WrapStatus([registry, authorize](
+                                   const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+                      AIAAS_ASSIGN_OR_RETURN(auto ref, authorize(request, Action::kModelWrite));
+                      AIAAS_RETURN_IF_ERROR(registry->DeleteAlias(ref.owner_tenant, ref.model,
+                                                                  request.path_params.at("alias")));
+                      return NoContent();
+                    })});
+
+  // Runs on the I/O thread before the body is read: a refused push never
+  // uploads a byte.
+  int64_t max_upload_bytes = options.max_upload_bytes;
+  StreamHandler upload =
+      [registry, authorize, max_upload_bytes](
+          const HttpRequest& request) -> absl::StatusOr<std::unique_ptr<BodyConsumer>> {
+    AIAAS_ASSIGN_OR_RETURN(auto ref, authorize(request, Action::kModelWrite));
+    return StartVersionUpload(request, std::move(ref), registry, max_upload_bytes);
+  };
+
+  for (const ModelRoute& route : routes) {
+    router->Handle(route.method, "/api/v1/models/{name}" + route.suffix, route.handler);
+  }
+  router->HandleStream("POST", "/api/v1/models/{name}/versions", upload);
+  // Another tenant's model as {owner}/{model}: after every single-name route,
+  // so `/api/v1/models/m/versions` stays model m's versions.
+  for (const ModelRoute& route : routes) {
+    router->Handle(route.method, "/api/v1/models/{owner}/{model}" + route.suffix, route.handler);
+  }
+  router->HandleStream("POST", "/api/v1/models/{owner}/{model}/versions", upload);
 }
 
 }  // namespace aiaas::server

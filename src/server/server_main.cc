@@ -3,9 +3,12 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,15 +21,20 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/clock.h"
 #include "common/logging.h"
 #include "monitoring/metrics.h"
 #include "monitoring/model_stats.h"
 #include "runtime/torchscript_runtime.h"
+#include "server/auth_admission.h"
+#include "server/auth_api.h"
 #include "server/http_server.h"
 #include "server/inference_api.h"
 #include "server/management_api.h"
 #include "server/repository_api.h"
+#include "services/auth_service.h"
 #include "services/inference_service.h"
+#include "services/model_access.h"
 #include "services/model_registry.h"
 #include "storage/local_artifact_store.h"
 #include "storage/sqlite_metadata_store.h"
@@ -84,9 +92,100 @@ ABSL_FLAG(bool, access_log, false, "Log one structured line per HTTP request");
 ABSL_FLAG(int64_t, model_memory_budget, 0,
           "Bytes of model weights that may be loaded at once; least recently used unpinned "
           "versions are evicted beyond it (0 = unlimited)");
+ABSL_FLAG(std::string, auth, "on",
+          "API key authentication: on, or off (loopback --host only; every request then acts "
+          "as a server admin of tenant 'default')");
+ABSL_FLAG(bool, create_admin_key, false,
+          "Offline recovery: create a server-admin key in --data-dir, print it on stdout, write "
+          "it to <data-dir>/admin.key and exit without serving");
+ABSL_FLAG(double, key_inference_rps, 10000,
+          "Inference requests per second per API key (0 = unlimited); a key's own "
+          "rate_limit_rps replaces it");
+ABSL_FLAG(double, key_inference_burst, 10000, "Inference burst per API key");
+ABSL_FLAG(double, key_management_rps, 100,
+          "Management requests (/api/..., /metrics) per second per API key (0 = unlimited)");
+ABSL_FLAG(double, key_management_burst, 200, "Management burst per API key");
+ABSL_FLAG(double, tenant_inference_rps, 20000,
+          "Inference requests per second per tenant, all its keys together (0 = unlimited)");
+ABSL_FLAG(double, tenant_inference_burst, 20000, "Inference burst per tenant");
+ABSL_FLAG(double, tenant_management_rps, 200,
+          "Management requests per second per tenant, all its keys together (0 = unlimited)");
+ABSL_FLAG(double, tenant_management_burst, 400, "Management burst per tenant");
 
 namespace aiaas {
 namespace {
+
+// One token bucket from its --*-rps and --*-burst flags; nullopt when rps is 0
+// (unlimited). InvalidArgument for a negative or non-finite rate or a burst
+// below 1.
+absl::StatusOr<std::optional<services::RateLimit>> RateLimitFromFlags(
+    const absl::Flag<double>& rps_flag, const absl::Flag<double>& burst_flag,
+    const std::string& name) {
+  const double rps = absl::GetFlag(rps_flag);
+  const double burst = absl::GetFlag(burst_flag);
+  if (!std::isfinite(rps) || rps < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("--", name, "-rps must be >= 0"));
+  }
+  if (rps == 0) return std::optional<services::RateLimit>();
+  if (!std::isfinite(burst) || burst < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("--", name, "-burst must be >= 1"));
+  }
+  return std::optional<services::RateLimit>(services::RateLimit{rps, burst});
+}
+
+absl::StatusOr<server::AuthAdmissionOptions> AdmissionOptionsFromFlags() {
+  server::AuthAdmissionOptions options;
+  auto key_inference =
+      RateLimitFromFlags(FLAGS_key_inference_rps, FLAGS_key_inference_burst, "key-inference");
+  if (!key_inference.ok()) return key_inference.status();
+  options.key_inference = *key_inference;
+  auto key_management =
+      RateLimitFromFlags(FLAGS_key_management_rps, FLAGS_key_management_burst, "key-management");
+  if (!key_management.ok()) return key_management.status();
+  options.key_management = *key_management;
+  auto tenant_inference = RateLimitFromFlags(FLAGS_tenant_inference_rps,
+                                             FLAGS_tenant_inference_burst, "tenant-inference");
+  if (!tenant_inference.ok()) return tenant_inference.status();
+  options.tenant_inference = *tenant_inference;
+  auto tenant_management = RateLimitFromFlags(FLAGS_tenant_management_rps,
+                                              FLAGS_tenant_management_burst, "tenant-management");
+  if (!tenant_management.ok()) return tenant_management.status();
+  options.tenant_management = *tenant_management;
+  return options;
+}
+
+// `aiaas-server --create-admin-key`: offline recovery. Writes nothing but the
+// key to stdout, so `aiaas admin create-key` can pass it through.
+int CreateAdminKey(const std::string& data_dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(data_dir, ec)) {
+    LogError("--create-admin-key: --data-dir is not a directory", {{"path", data_dir}});
+    return 1;
+  }
+  auto store = storage::SqliteMetadataStore::Open(data_dir + "/metadata.db");
+  if (!store.ok()) {
+    LogError("cannot open the metadata store", {{"error", store.status().ToString()}});
+    return 1;
+  }
+  services::AuthService auth(store->get(), RealClock::Get());
+  absl::StatusOr<std::string> key = auth.CreateRecoveryKey(data_dir);
+  if (!key.ok()) {
+    LogError("cannot create an admin key", {{"error", key.status().ToString()}});
+    return 1;
+  }
+  std::fprintf(stdout, "%s\n", key->c_str());
+  std::fflush(stdout);
+  return 0;
+}
+
+// The bootstrap key, once, on the console only (never through the logger, so
+// it stays out of collected JSON logs).
+void PrintBootstrapKey(const std::string& data_dir, const std::string& key) {
+  const std::string rule(72, '=');
+  std::fprintf(stderr, "%s\nadmin API key (shown once, also in %s/%s): %s\n%s\n", rule.c_str(),
+               data_dir.c_str(), services::kAdminKeyFileName, key.c_str(), rule.c_str());
+  std::fflush(stderr);
+}
 
 int Run() {
   const std::string log_format = absl::GetFlag(FLAGS_log_format);
@@ -105,6 +204,28 @@ int Run() {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+  if (absl::GetFlag(FLAGS_create_admin_key)) return CreateAdminKey(data_dir);
+
+  const std::string auth_mode = absl::GetFlag(FLAGS_auth);
+  if (auth_mode != "on" && auth_mode != "off") {
+    LogError("--auth must be on or off", {{"got", auth_mode}});
+    return 2;
+  }
+  const bool auth_on = auth_mode == "on";
+  const std::string host = absl::GetFlag(FLAGS_host);
+  if (!auth_on && !server::IsLoopbackHost(host)) {
+    LogError(
+        "refusing to start: --auth=off is allowed only on a loopback --host (127.0.0.0/8, ::1, "
+        "localhost); turn authentication on to listen on a network",
+        {{"host", host}});
+    return 2;
+  }
+  auto admission_options = AdmissionOptionsFromFlags();
+  if (!admission_options.ok()) {
+    LogError(std::string(admission_options.status().message()));
+    return 2;
+  }
+
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
   if (ec) {
@@ -121,6 +242,22 @@ int Run() {
     LogError("cannot open the artifact store", {{"error", artifacts.status().ToString()}});
     return 1;
   }
+
+  services::AuthService auth(metadata->get(), RealClock::Get());
+  services::ModelAccess access(metadata->get());
+  if (auth_on) {
+    absl::StatusOr<std::optional<std::string>> bootstrap = auth.BootstrapIfFresh(data_dir);
+    if (!bootstrap.ok()) {
+      LogError("cannot create the first admin key", {{"error", bootstrap.status().ToString()}});
+      return 1;
+    }
+    if (bootstrap->has_value()) PrintBootstrapKey(data_dir, **bootstrap);
+  } else {
+    LogWarning(
+        "authentication is off (--auth=off): every request acts as a server admin of "
+        "tenant 'default'");
+  }
+  server::AuthAdmission admission(&auth, RealClock::Get(), *admission_options);
 
   runtime::RuntimeRegistry runtimes;
   runtime::TorchScriptOptions torchscript;
@@ -146,14 +283,20 @@ int Run() {
   deps.readiness = &readiness;
   deps.metrics = &metrics;
   deps.stats = &stats;
+  deps.access = &access;
+  // Order matters where patterns overlap (the first registered match wins):
+  // the identity routes (`/api/v1/models/{name}/grants`) come before the
+  // management API's `/api/v1/models/{owner}/{model}` shared-model routes.
   server::RegisterInferenceApi(&router, deps, limits);
+  server::RegisterAuthApi(&router, server::AuthApiDeps{&auth, &access});
   server::ManagementApiOptions management;
   management.max_upload_bytes = absl::GetFlag(FLAGS_max_upload_bytes);
-  server::RegisterManagementApi(&router, &registry, &inference, management);
-  server::RegisterRepositoryApi(&router, &registry, &inference);
+  server::RegisterManagementApi(&router, server::ManagementApiDeps{&registry, &inference, &access},
+                                management);
+  server::RegisterRepositoryApi(&router, &registry, &inference, &access);
 
   server::HttpServerOptions http;
-  http.host = absl::GetFlag(FLAGS_host);
+  http.host = host;
   http.port = absl::GetFlag(FLAGS_port);
   http.io_threads = absl::GetFlag(FLAGS_http_threads);
   http.worker_threads = absl::GetFlag(FLAGS_worker_threads);
@@ -163,6 +306,7 @@ int Run() {
   http.access_log = absl::GetFlag(FLAGS_access_log);
   http.max_body_chunks = absl::GetFlag(FLAGS_max_body_chunks);
   http.allowed_hosts = AllowedHosts(http.host, absl::GetFlag(FLAGS_allowed_hosts));
+  http.admit = auth_on ? admission.Hook() : server::AuthOffAdmission();
   http.on_response = [&metrics](const std::string& route, int status) {
     metrics.RecordHttp(route, status);
   };
@@ -176,6 +320,7 @@ int Run() {
   LogInfo("aiaas listening",
           {{"address", absl::StrCat("http://", http.host, ":", (*http_server)->port())},
            {"data_dir", data_dir},
+           {"auth", auth_mode},
            {"intra_op_threads", absl::StrCat(torchscript.intra_op_threads)},
            {"worker_threads", absl::StrCat(http.worker_threads)}});
 

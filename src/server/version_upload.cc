@@ -11,7 +11,6 @@
 #include "server/kserve_json_codec.h"
 #include "server/management_json.h"
 #include "server/multipart_parser.h"
-#include "server/request_context.h"
 #include "server/serving_config_json.h"
 
 namespace aiaas::server {
@@ -73,9 +72,8 @@ class VersionUpload final : public BodyConsumer {
     if (current_ == "file") return upload_->Write(data);
     std::string& text = texts_[current_];
     if (text.size() + data.size() > kMaxTextPartBytes) {
-      return absl::InvalidArgumentError(absl::StrCat("form field '", current_,
-                                                     "' is longer than ", kMaxTextPartBytes,
-                                                     " bytes"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("form field '", current_, "' is longer than ", kMaxTextPartBytes, " bytes"));
     }
     text.append(data.data(), data.size());
     return absl::OkStatus();
@@ -94,8 +92,7 @@ class VersionUpload final : public BodyConsumer {
     }
     auto format = texts_.find("format");
     if (format == texts_.end() || format->second.empty()) {
-      return absl::InvalidArgumentError(
-          "the form has no 'format' field; set it to 'torchscript'");
+      return absl::InvalidArgumentError("the form has no 'format' field; set it to 'torchscript'");
     }
     services::PushRequest push;
     push.tenant = tenant_;
@@ -134,20 +131,20 @@ class VersionUpload final : public BodyConsumer {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<BodyConsumer>> StartVersionUpload(
-    const HttpRequest& request, services::ModelRegistry* registry, int64_t max_upload_bytes) {
-  const std::string& model = request.path_params.at("name");
-  AIAAS_RETURN_IF_ERROR(ValidateModelName(model));
+absl::StatusOr<std::unique_ptr<BodyConsumer>> StartVersionUpload(const HttpRequest& request,
+                                                                 services::ModelRef target,
+                                                                 services::ModelRegistry* registry,
+                                                                 int64_t max_upload_bytes) {
+  AIAAS_RETURN_IF_ERROR(ValidateModelName(target.model));
   auto content_type = request.Header("content-type");
   if (!content_type.has_value()) {
     return WithHttpStatus(
-        absl::InvalidArgumentError("an upload must be multipart/form-data (no Content-Type)"),
-        415);
+        absl::InvalidArgumentError("an upload must be multipart/form-data (no Content-Type)"), 415);
   }
   auto boundary = MultipartParser::BoundaryFromContentType(*content_type);
   if (!boundary.ok()) return WithHttpStatus(boundary.status(), 415);
-  return std::make_unique<VersionUpload>(TenantFor(request), model, *std::move(boundary),
-                                         registry, max_upload_bytes);
+  return std::make_unique<VersionUpload>(std::move(target.owner_tenant), std::move(target.model),
+                                         *std::move(boundary), registry, max_upload_bytes);
 }
 
 }  // namespace aiaas::server

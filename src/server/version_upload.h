@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "server/http_types.h"
 #include "services/inference_service.h"
+#include "services/model_access.h"
 #include "services/model_registry.h"
 
 namespace aiaas::server {
@@ -17,10 +18,15 @@ namespace aiaas::server {
 // `description` text parts. The returned consumer creates the version in
 // Finish() and answers 201 with the version JSON.
 //
+// `target` is the model the version goes to, already authorized
+// (model:write) by the caller; it is created if it does not exist.
+//
 // Errors before the body is read: 415 when the body is not
 // multipart/form-data, 400 for a bad model name.
-absl::StatusOr<std::unique_ptr<BodyConsumer>> StartVersionUpload(
-    const HttpRequest& request, services::ModelRegistry* registry, int64_t max_upload_bytes);
+absl::StatusOr<std::unique_ptr<BodyConsumer>> StartVersionUpload(const HttpRequest& request,
+                                                                 services::ModelRef target,
+                                                                 services::ModelRegistry* registry,
+                                                                 int64_t max_upload_bytes);
 
 }  // namespace aiaas::server
 
