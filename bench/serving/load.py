@@ -15,12 +15,16 @@ per second), latency p50/p90/p99/max/mean in ms. Only the loopback interface is 
 `check`: sends the body once and verifies the KServe v2 response (`outputs[0]` shape and data)
 against the expected output within the tolerance; exits non-zero with a message if not.
 
+Both send `Authorization: Bearer $AIAAS_API_KEY` when that variable is set and not empty (aiaas
+with auth on); the key is taken from the environment so it never shows on a command line.
+
 A Python client on 2 cores is slow (the GIL serialises the threads): run.sh measures its ceiling
 against a trivial endpoint and uses wrk for throughput when wrk is installed.
 """
 import argparse
 import http.client
 import json
+import os
 import sys
 import threading
 import time
@@ -37,6 +41,12 @@ def parse_url(url):
     if parts.query:
         path += "?" + parts.query
     return parts.hostname, parts.port or 80, path
+
+
+def auth_headers():
+    """{"Authorization": "Bearer <key>"} from AIAAS_API_KEY, or {} when it is unset or empty."""
+    key = os.environ.get("AIAAS_API_KEY", "").strip()
+    return {"Authorization": "Bearer " + key} if key else {}
 
 
 def percentile(sorted_values, p):
@@ -91,7 +101,7 @@ def worker(host, port, path, body, headers, timeout, window_start, deadline, lat
 def run(args):
     host, port, path = parse_url(args.url)
     body = None
-    headers = {}
+    headers = auth_headers()
     if args.body:
         with open(args.body, "rb") as f:
             body = f.read()
@@ -145,7 +155,8 @@ def check(args):
         expect = json.load(f)
     conn = http.client.HTTPConnection(host, port, timeout=args.timeout)
     try:
-        conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+        headers = dict(auth_headers(), **{"Content-Type": "application/json"})
+        conn.request("POST", path, body=body, headers=headers)
         response = conn.getresponse()
         text = response.read().decode("utf-8", "replace")
     except (OSError, http.client.HTTPException) as e:

@@ -166,6 +166,8 @@ def markdown(data):
     w("Threads: mlp/cnn T=%d intra-op (aiaas %d workers); wide T=%d (aiaas %d worker). "
       "Dynamic batching: %s." % (th["small_intra_op"], th["small_aiaas_workers"],
                                  th["wide_intra_op"], th["wide_aiaas_workers"], ctx["batching"]))
+    if ctx.get("aiaas_auth"):  # absent in results from before authentication
+        w("aiaas authentication: %s; the Python peers get no key." % ctx["aiaas_auth"])
     w("")
     w("## In-process LibTorch forward (rows/s · batches/s)")
     w("")

@@ -7,6 +7,8 @@
 # Run from anywhere after `make build`. Writes bench/serving/results/<UTC time>[-quick].json
 # (and .md) and prints the markdown summary. Only 127.0.0.1 is ever contacted; every server it
 # starts is stopped by its PID; every load step is bounded in time.
+# aiaas with auth on writes an admin key to <data dir>/admin.key: every request to aiaas carries
+# it (curl, wrk, load.py); the FastAPI/Flask peers never receive it.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -41,6 +43,8 @@ usage() {
                   from other work on a shared machine; recorded in the results)
   --keep          keep the scratch folder (models, logs, raw step output)
 Environment: SMALL_T SMALL_W WIDE_T WIDE_W (threads), AIAAS_BIN (default build/aiaas).
+An AIAAS_API_KEY in the environment is ignored: each aiaas server started here gets a fresh
+data dir, and its own key is read from <data dir>/admin.key.
 EOF
 }
 
@@ -70,6 +74,9 @@ WARMUP=1           # seconds of warm-up traffic before each measured step
 IDLE_LIMIT=30      # seconds to wait for a server to finish abandoned requests
 CLK_TCK=$(getconf CLK_TCK)
 NCPU=$(nproc)
+# A key from the caller's shell belongs to some other server: only keys read from the admin.key
+# of a server started here are sent, and only to that server.
+unset AIAAS_API_KEY
 
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -91,8 +98,9 @@ AIAAS="$WORK/bin/aiaas"
 STEPS="$WORK/steps.jsonl"
 : > "$STEPS"
 FAILURES=0
-declare -A SERVER_PID=() SERVER_PORT=()
+declare -A SERVER_PID=() SERVER_PORT=() SERVER_KEY=()
 ALL_PIDS=()
+AIAAS_AUTH="no key (the server wrote no admin.key)"
 
 stop_pid() {  # stop_pid PID: SIGTERM, up to 10 s, then SIGKILL
   local pid="$1" i
@@ -183,27 +191,51 @@ start_server() {  # start_server NAME KIND T W MODEL...   (KIND: fastapi | flask
   ALL_PIDS+=("$pid")
   SERVER_PID[$name]=$pid
   SERVER_PORT[$name]=$port
+  SERVER_KEY[$name]=""
   wait_live "$name"
+  if [ "$kind" = aiaas ]; then read_admin_key "$name"; fi
   log "$name ($kind, T=$t${w:+ W=$w}) pid $pid on 127.0.0.1:$port"
   if [ "$kind" = aiaas ]; then
     for m in "$@"; do push_model "$name" "$m" "$m"; done
   fi
 }
 
+read_admin_key() {  # read_admin_key NAME: the key aiaas wrote to its data dir, if it wrote one
+  # The server writes admin.key before it listens, so after wait_live it is there or never comes
+  # (auth off, or a binary without auth). For curl the header goes to a file in the private
+  # scratch folder, so the key never appears on a command line (ps).
+  local name="$1" file="$WORK/data-$1/admin.key"
+  [ -f "$file" ] && SERVER_KEY[$name]="$(tr -d '[:space:]' < "$file")"
+  if [ -z "${SERVER_KEY[$name]}" ]; then
+    log "$name: no admin.key in its data dir: sending no API key"
+    return 0
+  fi
+  (umask 077; printf 'Authorization: Bearer %s\n' "${SERVER_KEY[$name]}" > "$WORK/auth-$name.header")
+  AIAAS_AUTH="API key sent (auth on)"
+  log "$name: API key read from its admin.key"
+}
+
+aiaas_curl() {  # aiaas_curl NAME CURL_ARGS...: curl with server NAME's API key header, if it has one
+  local name="$1"; shift
+  local auth=()
+  if [ -n "${SERVER_KEY[$name]:-}" ]; then auth=(-H "@$WORK/auth-$name.header"); fi
+  curl "${auth[@]}" "$@"
+}
+
 push_model() {  # push_model SERVER NAME_ON_SERVER MODEL_FILE_NAME
   local port="${SERVER_PORT[$1]}" code
-  code=$(curl -s -o "$WORK/push-$2.json" -w '%{http_code}' --max-time 300 \
+  code=$(aiaas_curl "$1" -s -o "$WORK/push-$2.json" -w '%{http_code}' --max-time 300 \
     -F "file=@$WORK/models/$3.pt" -F format=torchscript \
     "http://127.0.0.1:$port/api/v1/models/$2/versions")
   [ "$code" = 201 ] || die "push of $2 to $1 answered $code: $(cat "$WORK/push-$2.json")"
-  curl -sf -o /dev/null --max-time 300 "http://127.0.0.1:$port/v2/models/$2/ready" \
+  aiaas_curl "$1" -sf -o /dev/null --max-time 300 "http://127.0.0.1:$port/v2/models/$2/ready" \
     || die "$2 did not become ready on $1"
 }
 
 stop_server() {
   local name="$1"
   stop_pid "${SERVER_PID[$name]}"
-  unset "SERVER_PID[$name]"
+  unset "SERVER_PID[$name]" "SERVER_KEY[$name]"
 }
 
 wait_idle() {  # wait (bounded) until the server has finished the requests a client abandoned
@@ -218,16 +250,18 @@ wait_idle() {  # wait (bounded) until the server has finished the requests a cli
 # ---------------------------------------------------------------------------------------------
 # Load steps
 
-run_client() {  # run_client URL BODY|"" CONCURRENCY SECONDS OUTFILE TOOL [STEADY_WARMUP_S]
-  local url="$1" body="$2" c="$3" d="$4" out="$5" tool="$6" warm="${7:-0}"
+run_client() {  # run_client URL BODY|"" CONCURRENCY SECONDS OUTFILE TOOL STEADY_WARMUP_S API_KEY|""
+  local url="$1" body="$2" c="$3" d="$4" out="$5" tool="$6" warm="$7" key="$8"
+  # The key reaches wrk and load.py in their environment (AIAAS_API_KEY), not on a command line.
   if [ "$tool" = wrk ]; then
     # One wrk thread: it keeps up with these servers and leaves the most CPU to them.
-    BODY_FILE="$body" timeout $((d + 60)) wrk -t1 -c"$c" -d"${d}s" --timeout 30s \
-      -s "$BENCH/wrk_post.lua" "$url" > "$out.raw" 2>&1 || true
+    BODY_FILE="$body" AIAAS_API_KEY="$key" timeout $((d + 60)) wrk -t1 -c"$c" -d"${d}s" \
+      --timeout 30s -s "$BENCH/wrk_post.lua" "$url" > "$out.raw" 2>&1 || true
     grep '^WRK_JSON ' "$out.raw" | sed 's/^WRK_JSON //' > "$out" || true
   else
-    timeout $((d + warm + 60)) "$PY" "$BENCH/load.py" run --url "$url" ${body:+--body "$body"} \
-      --concurrency "$c" --duration "$d" --warmup "$warm" --timeout 60 > "$out" 2> "$out.raw" || true
+    AIAAS_API_KEY="$key" timeout $((d + warm + 60)) "$PY" "$BENCH/load.py" run --url "$url" \
+      ${body:+--body "$body"} --concurrency "$c" --duration "$d" --warmup "$warm" --timeout 60 \
+      > "$out" 2> "$out.raw" || true
   fi
 }
 
@@ -235,6 +269,7 @@ measure() {  # measure ID SERVER_LABEL SERVER_NAME MODEL_FILE PATH BODY C T W [T
   local id="$1" label="$2" name="$3" model="$4" path="$5" body="$6" c="$7" t="$8" w="$9"
   local tool="${10:-$LOADGEN}" rep="${REP:-1}"
   local pid="${SERVER_PID[$name]}" url="http://127.0.0.1:${SERVER_PORT[$name]}$path"
+  local key="${SERVER_KEY[$name]:-}"  # empty for the peers: they never see an aiaas key
   local out="$WORK/step-$id-$label-$rep.json" warm_c="$c" steady=0
   if [ "$model" = wide ]; then
     # Seconds-long latencies: a closed loop needs time to reach its steady state, and wrk
@@ -242,11 +277,11 @@ measure() {  # measure ID SERVER_LABEL SERVER_NAME MODEL_FILE PATH BODY C T W [T
     # connections, then measures DURATION seconds (its client ceiling is far above these rates).
     warm_c=1; tool=load.py; steady="$DURATION"
   fi
-  run_client "$url" "$body" "$warm_c" "$WARMUP" "$out.warm" "$tool"
+  run_client "$url" "$body" "$warm_c" "$WARMUP" "$out.warm" "$tool" 0 "$key"
   wait_idle "$pid"
   local j0 j1 cs0 cs1 t0 t1 client tf="$out.time"
   j0=($(cpu_jiffies)); cs0=$(proc_cpu_s "$pid"); t0=$(now_s)
-  { TIMEFORMAT='%U %S'; time run_client "$url" "$body" "$c" "$DURATION" "$out" "$tool" "$steady"; } 2> "$tf"
+  { TIMEFORMAT='%U %S'; time run_client "$url" "$body" "$c" "$DURATION" "$out" "$tool" "$steady" "$key"; } 2> "$tf"
   t1=$(now_s); cs1=$(proc_cpu_s "$pid"); j1=($(cpu_jiffies))
   client=$(awk 'NF==2{printf "%.3f", $1+$2}' "$tf" | tail -1)
   local wall server_cores client_cores busy_cores steal other rss result
@@ -279,7 +314,8 @@ PYEOF
 
 check_model() {  # check_model SERVER_NAME NAME_ON_SERVER MODEL_FILE: one request, compare outputs
   local port="${SERVER_PORT[$1]}"
-  if ! "$PY" "$BENCH/load.py" check --url "http://127.0.0.1:$port/v2/models/$2/infer" \
+  if ! AIAAS_API_KEY="${SERVER_KEY[$1]:-}" "$PY" "$BENCH/load.py" check \
+      --url "http://127.0.0.1:$port/v2/models/$2/infer" \
       --body "$WORK/models/$3.body.json" --expect "$WORK/models/$3.expect.json" >&2; then
     FAILURES=$((FAILURES + 1))
     return 1
@@ -368,15 +404,15 @@ start_server aiaas-small aiaas "$SMALL_T" "$SMALL_W" mlp cnn
 # Dynamic batching: the same files pushed again under other names, configured to batch.
 push_model aiaas-small mlp-batched mlp
 push_model aiaas-small cnn-batched cnn
-code=$(curl -s -o "$WORK/config.json" -w '%{http_code}' --max-time 60 -X PUT \
+code=$(aiaas_curl aiaas-small -s -o "$WORK/config.json" -w '%{http_code}' --max-time 60 -X PUT \
   -H 'Content-Type: application/json' -d "$BATCH_CONFIG" \
   "http://127.0.0.1:${SERVER_PORT[aiaas-small]}/api/v1/models/cnn-batched/versions/1/config")
 if [ "$code" = 200 ] || [ "$code" = 204 ]; then
-  curl -sf -o /dev/null -X PUT -H 'Content-Type: application/json' -d "$BATCH_CONFIG" \
+  aiaas_curl aiaas-small -sf -o /dev/null -X PUT -H 'Content-Type: application/json' -d "$BATCH_CONFIG" \
     "http://127.0.0.1:${SERVER_PORT[aiaas-small]}/api/v1/models/mlp-batched/versions/1/config" \
     && BATCHING="config accepted"
   for m in mlp cnn; do
-    curl -sf -o /dev/null --max-time 300 \
+    aiaas_curl aiaas-small -sf -o /dev/null --max-time 300 \
       "http://127.0.0.1:${SERVER_PORT[aiaas-small]}/v2/models/$m-batched/ready" || BATCHING="not available"
   done
 fi
@@ -455,7 +491,7 @@ cat > "$WORK/context.json" <<EOF
  "load_generator": "$LOADGEN",
  "threads": {"small_intra_op": $SMALL_T, "small_aiaas_workers": $SMALL_W,
              "wide_intra_op": $WIDE_T, "wide_aiaas_workers": $WIDE_W},
- "batching": "$BATCHING", "batch_config": $BATCH_CONFIG,
+ "batching": "$BATCHING", "batch_config": $BATCH_CONFIG, "aiaas_auth": "$AIAAS_AUTH",
  "versions": {"libtorch-dev": "$(pkgver libtorch-dev)", "python3-torch": "$(pkgver python3-torch)",
    "python3-fastapi": "$(pkgver python3-fastapi)", "python3-uvicorn": "$(pkgver python3-uvicorn)",
    "python3-flask": "$(pkgver python3-flask)", "wrk": "$(pkgver wrk)",

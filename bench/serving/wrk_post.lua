@@ -1,8 +1,15 @@
 -- wrk script for the serving benchmark.
 --   BODY_FILE=path/body.json wrk ... -s wrk_post.lua URL   POSTs the file as application/json
 --   (no BODY_FILE)                                         plain GETs
+--   AIAAS_API_KEY=<key> (optional)                        adds "Authorization: Bearer <key>"
+--                                                          to every request (aiaas with auth on)
 -- At the end prints one line "WRK_JSON {...}": completed 2xx requests, errors, throughput,
 -- latency percentiles in ms, and the first non-2xx answer seen (status and start of body).
+local api_key = os.getenv("AIAAS_API_KEY")
+if api_key and api_key ~= "" then
+  wrk.headers["Authorization"] = "Bearer " .. api_key
+end
+
 local body_file = os.getenv("BODY_FILE")
 if body_file and body_file ~= "" then
   local f = assert(io.open(body_file, "rb"))

@@ -5,6 +5,16 @@
         srv.restart()                           # same data dir, new port
     # stopped here (SIGTERM, then SIGKILL after 30 s)
 
+Authentication: a fresh data dir makes the server write its bootstrap admin key to
+<data-dir>/admin.key before it listens. Server reads it once the server is ready
+(`srv.api_key`, None for `--auth=off` or a server without auth) and every helper here sends
+it as `Authorization: Bearer <key>` to that server: request()/get()/post_json()/...,
+push_model(), post_multipart(), and run_cli() (as AIAAS_API_KEY). The key is found by the
+URL's port, so a helper called with a plain URL still authenticates. Pass `api_key=None`
+to send no key, `api_key="..."` to send another one, or an explicit Authorization/x-api-key
+header, which always wins. Tests that write HTTP by hand take the header from
+srv.auth_header_lines().
+
 Configuration comes from the environment (run.py sets it):
   AIAAS_E2E_BUILD_DIR   directory holding the `aiaas` binary (default: <repo>/build)
   AIAAS_E2E_WORK_DIR    where server logs and data dirs go (default: a temp dir)
@@ -59,13 +69,57 @@ def free_port():
         return s.getsockname()[1]
 
 
-def client_env():
-    """Environment for child processes that make HTTP requests (the CLI): never via a proxy."""
+def client_env(api_key=None):
+    """Environment for child processes that make HTTP requests (the CLI): never via a proxy;
+    AIAAS_API_KEY is `api_key` (unset when None), and the CLI's credentials file is looked
+    up in an empty folder of this test run, never the developer's ~/.config."""
     env = dict(os.environ)
     for k in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
         env.pop(k, None)
     env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
+    env.pop("AIAAS_API_KEY", None)
+    if api_key:
+        env["AIAAS_API_KEY"] = api_key
+    config_home = os.path.join(work_dir(), "xdg-config")
+    os.makedirs(config_home, mode=0o700, exist_ok=True)
+    env["XDG_CONFIG_HOME"] = config_home
     return env
+
+
+# ---------------------------------------------------------------- API keys
+
+ADMIN_KEY_FILE = "admin.key"  # written by the server into a fresh data dir
+
+# Port -> the running Server on it, so helpers called with a bare URL find its key.
+_servers_by_port = {}
+
+# Default of every helper's `api_key`: the key of the server the URL points at.
+SERVER_KEY = object()
+
+
+def read_admin_key(data_dir):
+    """The bootstrap key in <data_dir>/admin.key (surrounding whitespace dropped), or None
+    when the file does not exist or is empty."""
+    try:
+        with open(os.path.join(data_dir, ADMIN_KEY_FILE), "r", encoding="utf-8") as f:
+            key = f.read().strip()
+    except FileNotFoundError:
+        return None
+    return key or None
+
+
+def key_for_url(url):
+    """The API key of the Server listening on the port of `url`, or None."""
+    srv = _servers_by_port.get(urllib.parse.urlsplit(url).port)
+    return srv.api_key if srv is not None else None
+
+
+def _has_auth_header(headers):
+    return any(k.lower() in ("authorization", "x-api-key") for k in headers)
+
+
+def _resolve_key(url, api_key):
+    return key_for_url(url) if api_key is SERVER_KEY else api_key
 
 
 # ---------------------------------------------------------------- HTTP
@@ -100,13 +154,18 @@ class Response(tuple):
         return "HTTP %s (%s): %s" % (self.status, self.content_type, text)
 
 
-def request(method, url, body=None, json_body=None, content_type=None, headers=None, timeout=60):
+def request(method, url, body=None, json_body=None, content_type=None, headers=None, timeout=60,
+            api_key=SERVER_KEY):
     """Sends one request; returns a Response (unpacks as (status, body)). Never raises on
-    an HTTP error status."""
+    an HTTP error status. `api_key`: by default the key of the server at `url` (none if it
+    has none); None sends no key; an Authorization or x-api-key in `headers` wins."""
     parsed = urllib.parse.urlsplit(url)
     if parsed.hostname != HOST:
         raise ValueError("e2e tests only talk to %s, not %r" % (HOST, url))
     hdrs = dict(headers or {})
+    key = _resolve_key(url, api_key)
+    if key and not _has_auth_header(hdrs):
+        hdrs["Authorization"] = "Bearer " + key
     if json_body is not None:
         body = json.dumps(json_body).encode("utf-8")
         content_type = content_type or "application/json"
@@ -192,10 +251,12 @@ def push_model(base_url, name, path, fmt="torchscript", signature=None, descript
     return post_multipart(url, fields, timeout=timeout)
 
 
-def run_cli(server_url, *args, timeout=120):
-    """Runs `<build>/aiaas --server URL args...`; returns the CompletedProcess (text)."""
+def run_cli(server_url, *args, timeout=120, api_key=SERVER_KEY):
+    """Runs `<build>/aiaas --server URL args...` with AIAAS_API_KEY set to the server's key
+    (or `api_key`; None: unset); returns the CompletedProcess (text)."""
     cmd = [binary(), "--server", server_url] + [str(a) for a in args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=client_env())
+    env = client_env(_resolve_key(server_url, api_key))
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
 
 
 # ---------------------------------------------------------------- the server process
@@ -230,6 +291,9 @@ class Server:
         self.proc = None
         self.port = None
         self.returncode = None
+        # The bootstrap admin key from <data_dir>/admin.key, read when the server is ready;
+        # None when the server wrote none (--auth=off, or a binary without auth).
+        self.api_key = None
 
     # -- lifecycle
 
@@ -251,6 +315,7 @@ class Server:
         if not os.path.exists(binary()):
             raise ServerError("server binary %s does not exist (build it first)" % binary())
         for attempt in range(3):
+            self._forget()  # a port that failed to bind in an earlier attempt
             self.port = free_port()
             self._spawn()
             try:
@@ -273,7 +338,9 @@ class Server:
             self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=log,
                                          stderr=log, cwd=work_dir(), start_new_session=True)
         self.returncode = None
+        self.api_key = None
         _live_servers.add(self)
+        _servers_by_port[self.port] = self
 
     def wait_ready(self, timeout=READY_TIMEOUT_S):
         deadline = time.monotonic() + timeout
@@ -283,8 +350,10 @@ class Server:
                 raise ServerError("server exited with code %s before becoming ready; log %s:\n%s"
                                   % (self.proc.returncode, self.log_path, self.log_tail()))
             try:
-                status, _ = get(self.url + "/v2/health/ready", timeout=2)
+                status, _ = get(self.url + "/v2/health/ready", timeout=2, api_key=None)
                 if status == 200:
+                    # The server writes admin.key before it listens: no file now, no key.
+                    self.api_key = read_admin_key(self.data_dir)
                     return
                 last = "HTTP %s" % status
             except (OSError, ValueError) as e:  # connection refused, reset, timeout
@@ -299,7 +368,7 @@ class Server:
     def wait(self, timeout):
         """Waits for the process to exit; returns its exit code (raises TimeoutExpired)."""
         self.returncode = self.proc.wait(timeout=timeout)
-        _live_servers.discard(self)
+        self._forget()
         return self.returncode
 
     def stop(self, timeout=STOP_TIMEOUT_S):
@@ -319,8 +388,13 @@ class Server:
                 os.kill(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         self.returncode = self.proc.returncode
-        _live_servers.discard(self)
+        self._forget()
         return self.returncode
+
+    def _forget(self):
+        _live_servers.discard(self)
+        if _servers_by_port.get(self.port) is self:
+            del _servers_by_port[self.port]
 
     def restart(self, extra_args=None):
         """Stops the server and starts it again on the same data dir (new port)."""
@@ -343,6 +417,16 @@ class Server:
                 return f.read().decode("utf-8", "replace")
         except OSError:
             return "(no log)"
+
+    # -- authentication
+
+    def auth_headers(self):
+        """{"Authorization": "Bearer <key>"}, or {} when the server has no key."""
+        return {"Authorization": "Bearer " + self.api_key} if self.api_key else {}
+
+    def auth_header_lines(self):
+        """The same as header lines for requests written by hand ("" without a key)."""
+        return "".join("%s: %s\r\n" % kv for kv in self.auth_headers().items())
 
     # -- convenience: paths relative to this server
 

@@ -183,8 +183,10 @@ class NotFoundTest(E2ETestCase):
                 self.assertError(self.server.request(method, path), 404)
 
     def test_wrong_method(self):
+        # Not GET /v2/models/mlp/infer: with {tenant}/{model} addressing that is the metadata
+        # of model "infer" of tenant "mlp" (404), not a wrong method.
         for method, path in (("DELETE", "/v2/health/live"), ("POST", "/v2/health/ready"),
-                             ("GET", "/v2/models/mlp/infer"), ("DELETE", "/v2"),
+                             ("GET", "/v2/models/mlp/versions/1/infer"), ("DELETE", "/v2"),
                              ("PUT", "/v2/models/mlp/versions/1/infer"),
                              ("POST", "/api/v1/models/mlp/versions/1/artifact")):
             with self.subTest(method=method, path=path):

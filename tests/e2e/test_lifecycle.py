@@ -183,9 +183,10 @@ class DisconnectTest(E2ETestCase):
         time.sleep(0.3)  # let the one instance take it
 
         body = json.dumps(test_engine.slow_body(1)).encode()
-        head = ("POST /v2/models/slow/infer HTTP/1.1\r\nHost: %s:%d\r\n"
+        head = ("POST /v2/models/slow/infer HTTP/1.1\r\nHost: %s:%d\r\n%s"
                 "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
-                % (srvmod.HOST, self.server.port, len(body))).encode()
+                % (srvmod.HOST, self.server.port, self.server.auth_header_lines(),
+                   len(body))).encode()
         sock = socket.create_connection((srvmod.HOST, self.server.port), timeout=10)
         try:
             sock.sendall(head + body)
