@@ -181,7 +181,7 @@ Batcher::Batcher(std::shared_ptr<const internal::Instances> instances,
 Batcher::~Batcher() { Shutdown(); }
 
 absl::Status Batcher::Submit(Task task) {
-  if (!run_on_caller_when_idle_) return queue_->Add(std::move(task));
+  if (!run_on_caller_when_idle_ || !task.may_run_on_caller) return queue_->Add(std::move(task));
   absl::StatusOr<int64_t> rows = BatchRows(task.inputs);
   const bool cancelled = task.cancelled != nullptr && task.cancelled->load();
   if (cancelled || !queue_->ValidateForQueue(task, rows).ok() ||

@@ -144,7 +144,8 @@ class Batcher {
   //     task.done is empty;
   //   FailedPrecondition: Shutdown() has started.
   //
-  // With BatcherOptions::run_on_caller_when_idle, Submit() may instead run
+  // With BatcherOptions::run_on_caller_when_idle and task.may_run_on_caller,
+  // Submit() may instead run
   // the task at once as a batch of one on the calling thread, within
   // instance_count, and call its `done` there before returning OK. Such a
   // batch keeps the executor alive by itself and may still be running when

@@ -45,6 +45,11 @@ struct Task {
   // returns, with no batcher lock held. Should be short: the thread runs the
   // next batch only after it returns.
   std::function<void(absl::StatusOr<runtime::NamedTensors> outputs, const TaskTiming& timing)> done;
+  // The submitter has nothing else to do (e.g. no other request is being
+  // served): with BatcherOptions::run_on_caller_when_idle, Submit() may run
+  // the task on the calling thread. Under load, leaving decoding threads free
+  // while instance threads compute pipelines better, so callers clear it.
+  bool may_run_on_caller = true;
 };
 
 }  // namespace aiaas::scheduler

@@ -80,8 +80,10 @@ monitoring::Outcome OutcomeOf(const absl::Status& status) {
 class RequestState {
  public:
   RequestState(InferDone done, std::string model, std::string version, int64_t request_bytes,
-               absl::Time received, const InferenceServiceOptions* options)
-      : done_(std::move(done)),
+               absl::Time received, const InferenceServiceOptions* options,
+               std::atomic<int>* requests_in_flight)
+      : requests_in_flight_(requests_in_flight),
+        done_(std::move(done)),
         model_(std::move(model)),
         version_(std::move(version)),
         request_bytes_(request_bytes),
@@ -92,6 +94,7 @@ class RequestState {
 
   void Finish(absl::StatusOr<InferResponse> response, const scheduler::TaskTiming* timing) {
     if (finished_.exchange(true)) return;
+    requests_in_flight_->fetch_sub(1);
     absl::Duration e2e = absl::Now() - started_;
     if (options_->metrics != nullptr) {
       options_->metrics->AddInFlight(model_, version_, -1);
@@ -117,6 +120,7 @@ class RequestState {
   DeadlineTimer::Id timer_id = 0;
 
  private:
+  std::atomic<int>* const requests_in_flight_;  // the service's; counted in Infer()
   InferDone done_;
   const std::string model_;
   const std::string version_;
@@ -355,9 +359,11 @@ absl::Status InferenceService::EnsureLoaded(const storage::VersionRecord& versio
 void InferenceService::Infer(const storage::VersionRecord& version, InferRequest request,
                              const InferOptions& options, InferDone done) {
   const std::string label = absl::StrCat(version.version);
+  // This request is the only one in the service: nothing to overlap with.
+  const bool alone = requests_in_flight_.fetch_add(1) == 0;
   auto state = std::make_shared<RequestState>(std::move(done), version.model, label,
                                               options.request_bytes, options.received,
-                                              &options_);
+                                              &options_, &requests_in_flight_);
   auto loaded = GetOrLoad(version);
   if (!loaded.ok()) return state->Finish(loaded.status(), nullptr);
 
@@ -390,6 +396,7 @@ void InferenceService::Infer(const storage::VersionRecord& version, InferRequest
   task.inputs = std::move(request.inputs);
   task.deadline = deadline;
   task.cancelled = cancelled;
+  task.may_run_on_caller = alone;
   DeadlineTimer* timers = &deadlines_;
   monitoring::Metrics* metrics = options_.metrics;
   std::weak_ptr<Loaded> weak_loaded = *loaded;

@@ -110,6 +110,8 @@ class InferenceService {
   const runtime::RuntimeRegistry* const runtimes_;
   const InferenceServiceOptions options_;
   DeadlineTimer deadlines_;
+  // Requests between Infer() and their answer, across every version.
+  std::atomic<int> requests_in_flight_{0};
 
   // Loads are serialized: they are rare, and the budget check needs a stable view.
   absl::Mutex load_mu_;
