@@ -4,6 +4,8 @@
 #include <chrono>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+
 namespace aiaas::monitoring {
 namespace {
 
@@ -103,6 +105,10 @@ std::vector<ModelStatsSnapshot> ModelStats::Snapshot(
   out.reserve(m->second.size());
   for (const auto& [unused, entry] : m->second) out.push_back(entry->Snapshot());
   return out;
+}
+
+std::string ModelStatsKey(std::string_view tenant, std::string_view model) {
+  return absl::StrCat(std::string(tenant), "/", std::string(model));
 }
 
 std::vector<ModelStatsSnapshot> ModelStats::SnapshotAll() const {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -39,6 +40,11 @@ struct ModelStatsSnapshot {
   DurationStat compute_infer;          // successful requests' share of model execution
   std::vector<BatchStat> batch_stats;  // ascending batch_size, only sizes that ran
 };
+
+// The name statistics are kept under for `model` of `tenant`: "tenant/model" ('/' appears
+// in neither name, so keys of different tenants never collide). Callers record and read with
+// it and show the model's own name to clients.
+std::string ModelStatsKey(std::string_view tenant, std::string_view model);
 
 // Triton-style per-version inference statistics, served as JSON by GET /v2/models/.../stats.
 //

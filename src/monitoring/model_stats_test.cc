@@ -64,6 +64,21 @@ TEST(ModelStatsTest, AccumulatesSuccessFailureQueueAndCompute) {
   EXPECT_EQ(s.compute_infer.ns, 600u);
 }
 
+// Two tenants may both own a model named "m": their statistics must not merge.
+TEST(ModelStatsTest, KeysOfDifferentTenantsDoNotCollide) {
+  FakeClock clock;
+  ModelStats stats(clock.AsFunction());
+  const std::string a = ModelStatsKey("team-a", "m");
+  const std::string b = ModelStatsKey("team-b", "m");
+  EXPECT_NE(a, b);
+  stats.RecordSuccess(a, "1", 1000, 100, 300, 1);
+  stats.RecordSuccess(a, "1", 1000, 100, 300, 1);
+  stats.RecordSuccess(b, "1", 1000, 100, 300, 1);
+  EXPECT_EQ(stats.Snapshot(a, "1").at(0).success.count, 2u);
+  EXPECT_EQ(stats.Snapshot(b, "1").at(0).success.count, 1u);
+  EXPECT_THAT(stats.Snapshot("m", std::nullopt), SizeIs(0));
+}
+
 TEST(ModelStatsTest, BatchStatsAreGroupedBySizeInAscendingOrder) {
   ModelStats stats;
   stats.RecordBatch("m", "1", 8, 800);

@@ -7,6 +7,7 @@
 #include "absl/time/clock.h"
 #include "common/signature_check.h"
 #include "common/status_macros.h"
+#include "monitoring/model_stats.h"
 #include "server/handler_util.h"
 #include "server/http_errors.h"
 #include "server/kserve_binary_codec.h"
@@ -135,7 +136,8 @@ void RegisterInferenceApi(Router* router, const InferenceApiDeps& deps, const Co
           } else {
             AIAAS_RETURN_IF_ERROR(registry->GetModel(tenant, model).status());
           }
-          auto snapshots = stats->Snapshot(model, version);
+          auto snapshots = stats->Snapshot(monitoring::ModelStatsKey(tenant, model), version);
+          for (monitoring::ModelStatsSnapshot& snapshot : snapshots) snapshot.model = model;
           if (snapshots.empty()) {
             // Nothing served yet: report the addressed (or default) version with zeros.
             auto record = registry->GetVersion(tenant, model, VersionRef(request));

@@ -81,8 +81,9 @@ class RequestState {
  public:
   RequestState(InferDone done, std::string model, std::string version, int64_t request_bytes,
                absl::Time received, const InferenceServiceOptions* options,
-               std::atomic<int>* requests_in_flight)
+               std::atomic<int>* requests_in_flight, std::string stats_key)
       : requests_in_flight_(requests_in_flight),
+        stats_key_(std::move(stats_key)),
         done_(std::move(done)),
         model_(std::move(model)),
         version_(std::move(version)),
@@ -106,11 +107,11 @@ class RequestState {
     }
     if (options_->stats != nullptr) {
       if (response.ok() && timing != nullptr) {
-        options_->stats->RecordSuccess(model_, version_, absl::ToInt64Nanoseconds(e2e),
+        options_->stats->RecordSuccess(stats_key_, version_, absl::ToInt64Nanoseconds(e2e),
                                        absl::ToInt64Nanoseconds(timing->queue),
                                        absl::ToInt64Nanoseconds(timing->compute), rows);
       } else if (!response.ok()) {
-        options_->stats->RecordFailure(model_, version_, absl::ToInt64Nanoseconds(e2e));
+        options_->stats->RecordFailure(stats_key_, version_, absl::ToInt64Nanoseconds(e2e));
       }
     }
     done_(std::move(response));
@@ -121,6 +122,7 @@ class RequestState {
 
  private:
   std::atomic<int>* const requests_in_flight_;  // the service's; counted in Infer()
+  const std::string stats_key_;                  // monitoring::ModelStatsKey
   InferDone done_;
   const std::string model_;
   const std::string version_;
@@ -229,7 +231,9 @@ absl::StatusOr<std::shared_ptr<InferenceService::Loaded>> InferenceService::Load
   std::string model = version.model;
   // The executor runs once per batch: the place to record batch sizes and compute time.
   auto batcher = scheduler::Batcher::Create(
-      batcher_options, [servable_handle, metrics, stats, model, label](const TensorMap& inputs) {
+      batcher_options, [servable_handle, metrics, stats, model, label,
+                        stats_key = monitoring::ModelStatsKey(version.tenant, version.model)](
+                           const TensorMap& inputs) {
         absl::Time compute_start = absl::Now();
         auto outputs = servable_handle->Infer(inputs);
         absl::Duration compute = absl::Now() - compute_start;
@@ -240,7 +244,7 @@ absl::StatusOr<std::shared_ptr<InferenceService::Loaded>> InferenceService::Load
         if (metrics != nullptr)
           metrics->RecordBatch(model, label, rows, absl::ToDoubleSeconds(compute));
         if (stats != nullptr)
-          stats->RecordBatch(model, label, rows, absl::ToInt64Nanoseconds(compute));
+          stats->RecordBatch(stats_key, label, rows, absl::ToInt64Nanoseconds(compute));
         return outputs;
       });
   if (!batcher.ok()) return fail(batcher.status(), start);
@@ -363,7 +367,9 @@ void InferenceService::Infer(const storage::VersionRecord& version, InferRequest
   const bool alone = requests_in_flight_.fetch_add(1) == 0;
   auto state = std::make_shared<RequestState>(std::move(done), version.model, label,
                                               options.request_bytes, options.received,
-                                              &options_, &requests_in_flight_);
+                                              &options_, &requests_in_flight_,
+                                              monitoring::ModelStatsKey(version.tenant,
+                                                                        version.model));
   auto loaded = GetOrLoad(version);
   if (!loaded.ok()) return state->Finish(loaded.status(), nullptr);
 
