@@ -68,7 +68,7 @@ void RegisterInferenceApi(Router* router, const InferenceApiDeps& deps, const Co
   });
   router->Handle("GET", "/v2", [](const HttpRequest&) {
     return JsonResponse(200, absl::StrCat("{\"name\":\"aiaas\",\"version\":\"", kServerVersion,
-                                          "\",\"extensions\":[\"statistics\"]}"));
+                                          "\",\"extensions\":[\"statistics\",\"model_repository\",\"binary_tensor_data\"]}"));
   });
 
   if (deps.metrics != nullptr) {

@@ -220,6 +220,8 @@ class MetadataTest(E2ETestCase):
         self.assertEqual(body.get("name"), "aiaas")
         self.assertEqual(body.get("version"), "0.1.0")
         self.assertIsInstance(body.get("extensions"), list)
+        for extension in ("statistics", "model_repository", "binary_tensor_data"):
+            self.assertIn(extension, body["extensions"])
 
     def test_version_shows_inferred_signature(self):
         status, body = self.server.get("/api/v1/models/two-io/versions/1")
