@@ -79,7 +79,8 @@ class Session : public std::enable_shared_from_this<Session> {
     // Boost 1.74 compares the length against an empty optional as "exceeded", so
     // "no limit yet" is spelled as the largest value; the real limit is set per route.
     header_parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
-    stream_.expires_after(std::chrono::seconds(state_->options.idle_timeout_s));
+    stream_.expires_after(std::chrono::seconds(
+        std::min(state_->options.header_timeout_s, state_->options.idle_timeout_s)));
     http::async_read_header(stream_, buffer_, *header_parser_,
                             [self = shared_from_this()](beast::error_code ec, size_t) {
                               self->OnHeader(ec);

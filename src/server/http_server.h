@@ -23,7 +23,12 @@ struct HttpServerOptions {
   int64_t max_body_bytes = 64LL << 20;    // buffered requests (inference, management)
   int64_t max_upload_bytes = 8LL << 30;   // streamed requests (artifact uploads)
   int64_t max_header_bytes = 16LL << 10;
-  int64_t idle_timeout_s = 60;            // a read or write making no progress
+  int64_t idle_timeout_s = 60;            // a body read or a write making no progress
+  // The whole header block of a request must arrive within this (and within
+  // idle_timeout_s), counted from when the connection is ready for it; also
+  // how long a kept-alive connection may wait for its next request. Defeats
+  // slowloris clients that trickle header bytes.
+  int64_t header_timeout_s = 10;
   bool access_log = false;                // one structured log line per request
   // Host header values accepted (lowercase names without port, e.g.
   // "localhost", "127.0.0.1", "[::1]"); others are refused with 421 before

@@ -86,7 +86,11 @@ ABSL_FLAG(int64_t, max_tensor_elements, 1LL << 28,
           "Largest element count of one request tensor (400 beyond)");
 ABSL_FLAG(int, exit_timeout_s, 30,
           "On SIGTERM/SIGINT, seconds to let in-flight requests finish before exiting");
-ABSL_FLAG(int, idle_timeout_s, 60, "Seconds a connection may make no read/write progress");
+ABSL_FLAG(int, idle_timeout_s, 60,
+          "Seconds a request body read or a response write may make no progress");
+ABSL_FLAG(int, header_timeout_s, 10,
+          "Seconds a request's whole header block may take to arrive (slow clients are "
+          "dropped), and a kept-alive connection may wait for its next request");
 ABSL_FLAG(std::string, log_format, "text", "Log line format: text or json");
 ABSL_FLAG(bool, access_log, false, "Log one structured line per HTTP request");
 ABSL_FLAG(int64_t, model_memory_budget, 0,
@@ -191,6 +195,10 @@ int Run() {
   const std::string log_format = absl::GetFlag(FLAGS_log_format);
   if (log_format != "text" && log_format != "json") {
     LogError("--log-format must be text or json", {{"got", log_format}});
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_header_timeout_s) < 1 || absl::GetFlag(FLAGS_idle_timeout_s) < 1) {
+    LogError("--header-timeout-s and --idle-timeout-s must be >= 1");
     return 2;
   }
   Logger::Get().set_format(log_format == "json" ? LogFormat::kJson : LogFormat::kText);
@@ -303,6 +311,7 @@ int Run() {
   http.max_body_bytes = absl::GetFlag(FLAGS_max_body_bytes);
   http.max_upload_bytes = absl::GetFlag(FLAGS_max_upload_bytes);
   http.idle_timeout_s = absl::GetFlag(FLAGS_idle_timeout_s);
+  http.header_timeout_s = absl::GetFlag(FLAGS_header_timeout_s);
   http.access_log = absl::GetFlag(FLAGS_access_log);
   http.max_body_chunks = absl::GetFlag(FLAGS_max_body_chunks);
   http.allowed_hosts = AllowedHosts(http.host, absl::GetFlag(FLAGS_allowed_hosts));

@@ -3,6 +3,7 @@ Host allowlist (DNS rebinding) and chunked bodies (too many chunks, too many byt
 
 import json
 import socket
+import time
 import unittest
 
 from common import E2ETestCase
@@ -99,6 +100,51 @@ class ChunkedBodyTest(E2ETestCase):
 
     def test_server_still_serves_after_hostile_bodies(self):
         self.assertStatus(SERVER.get("/v2/health/ready"), 200)
+
+
+class SlowClientTest(E2ETestCase):
+    """A client trickling its header bytes (slowloris) is dropped at --header-timeout-s."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(name="slow-client", extra_args=["--header-timeout-s", "1"]).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def test_trickled_header_is_dropped_at_the_header_timeout(self):
+        started = time.monotonic()
+        closed_after = None
+        with socket.create_connection(("127.0.0.1", self.server.port), timeout=10) as sock:
+            sock.sendall(b"GET /v2/health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            try:
+                for _ in range(40):  # 12 s of trickling if never dropped
+                    sock.sendall(b"X")
+                    time.sleep(0.3)
+                    sock.setblocking(False)
+                    try:
+                        if sock.recv(1) == b"":
+                            closed_after = time.monotonic() - started
+                            break
+                    except BlockingIOError:
+                        pass
+                    finally:
+                        sock.setblocking(True)
+            except (BrokenPipeError, ConnectionResetError):
+                closed_after = time.monotonic() - started
+        self.assertIsNotNone(closed_after, "the slow client was never dropped")
+        self.assertLess(closed_after, 4.0)
+        self.assertStatus(self.server.get("/v2/health/live"), 200)  # others still served
+
+    def test_idle_keep_alive_connection_is_closed(self):
+        with socket.create_connection(("127.0.0.1", self.server.port), timeout=10) as sock:
+            sock.sendall(b"GET /v2/health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            self.assertIn(b"200", sock.recv(65536).split(b"\r\n", 1)[0])
+            started = time.monotonic()
+            sock.settimeout(6)
+            self.assertEqual(sock.recv(1), b"")  # closed by the server, not by the timeout
+            self.assertLess(time.monotonic() - started, 4.0)
 
 
 if __name__ == "__main__":
