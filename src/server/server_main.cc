@@ -87,7 +87,7 @@ ABSL_FLAG(int64_t, max_tensor_elements, 1LL << 28,
 ABSL_FLAG(int, exit_timeout_s, 30,
           "On SIGTERM/SIGINT, seconds to let in-flight requests finish before exiting");
 ABSL_FLAG(int, idle_timeout_s, 60,
-          "Seconds a request body read or a response write may make no progress");
+          "Seconds a buffered request body (or one upload chunk) may take to arrive, and a response write to finish");
 ABSL_FLAG(int, header_timeout_s, 10,
           "Seconds a request's whole header block may take to arrive (slow clients are "
           "dropped), and a kept-alive connection may wait for its next request");
