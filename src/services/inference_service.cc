@@ -328,16 +328,30 @@ absl::StatusOr<std::shared_ptr<InferenceService::Loaded>> InferenceService::GetO
         if (!fits.ok()) loaded = fits;
       }
     }
+    std::shared_ptr<Loaded> unloaded_while_loading;  // stops outside the locks
     {
       absl::MutexLock lock(&mu_);
       auto it = slots_.find(key);
+      const bool still_cached = it != slots_.end() && it->second == slot;
       if (!loaded.ok()) {
-        if (it != slots_.end() && it->second == slot) slots_.erase(it);
+        if (still_cached) slots_.erase(it);
+      } else if (!still_cached) {
+        // Unloaded (or replaced) while it loaded: the unload wins. The load was counted,
+        // so count its unload too, and answer the waiters as an unload answers queued
+        // requests.
+        if (options_.metrics != nullptr) {
+          options_.metrics->RecordUnload((*loaded)->key);
+          options_.metrics->ClearModel((*loaded)->key);
+        }
+        unloaded_while_loading = *std::move(loaded);
+        loaded = absl::UnavailableError(absl::StrCat("model ", version.model, ":",
+                                                     version.version, " is being unloaded"));
       } else {
         slot->ready = *loaded;
         slot->last_used = absl::Now();
       }
     }
+    unloaded_while_loading.reset();
     absl::MutexLock lock(&slot->mu);
     slot->loading = false;
     slot->status = loaded.status();

@@ -54,7 +54,9 @@ using InferDone = std::function<void(absl::StatusOr<InferResponse>)>;
 // first requests for one version load it once; a version that fails to load is
 // not cached (the next request retries) and never affects other versions.
 // Unloading (delete, config change, eviction) fails requests still queued on
-// that version with Unavailable; requests already executing finish.
+// that version with Unavailable; requests already executing finish. An unload
+// that arrives while the version is still loading wins: when the load finishes
+// it is dropped (and counted as unloaded) and its waiters get Unavailable.
 //
 // Thread-safety: all methods may be called concurrently. Borrowed pointers
 // must outlive the service.
