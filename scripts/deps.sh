@@ -11,8 +11,10 @@ PACKAGES=(
   libsqlite3-dev libssl-dev libboost-dev libcurl4-openssl-dev prometheus-cpp-dev
   # ONNX: protobuf model format, checker and shape inference; the backend test data
   libonnx-dev libprotobuf-dev libonnx-testdata
+  # datasets: gzip (zlib) and .npz archives (libzip)
+  zlib1g-dev libzip-dev
   # tests and tools
-  libgtest-dev libgmock-dev libbenchmark-dev python3-torch python3-onnx curl openssl clang-format
+  libgtest-dev libgmock-dev libbenchmark-dev python3-torch python3-onnx python3-sklearn curl openssl clang-format
   clang-tidy
   # fuzzing (make fuzz): clang with libFuzzer and the sanitizer runtimes
   clang libclang-rt-14-dev
