@@ -62,7 +62,7 @@ std::vector<CommandSpec> AllCommands() {
   std::vector<CommandSpec> commands = {ServeCommand(), VersionCommand(),
                                        OnnxConformanceCommand()};
   for (std::vector<CommandSpec> group : {LoginCommands(), ModelsCommands(), ModelsGrantsCommands(),
-                                         std::vector<CommandSpec>{PredictCommand(), PerfCommand()},
+                                         std::vector<CommandSpec>{PredictCommand(), PerfCommand()}, DatasetsCommands(),
                                          TenantsCommands(), KeysCommands(), AdminCommands(),
                                          std::vector<CommandSpec>{AuditCommand()}}) {
     for (CommandSpec& spec : group) commands.push_back(std::move(spec));

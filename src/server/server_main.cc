@@ -29,6 +29,7 @@
 #include "runtime/torchscript_runtime.h"
 #include "server/auth_admission.h"
 #include "server/audit_api.h"
+#include "server/dataset_api.h"
 #include "server/auth_api.h"
 #include "server/http_server.h"
 #include "server/inference_api.h"
@@ -41,6 +42,7 @@
 #include "server/tls_context.h"
 #include "services/audit_log.h"
 #include "services/auth_service.h"
+#include "services/dataset_service.h"
 #include "services/inference_service.h"
 #include "services/model_access.h"
 #include "services/model_registry.h"
@@ -86,6 +88,10 @@ ABSL_FLAG(int64_t, max_body_bytes, 64LL << 20,
           "Largest inference or management request body in bytes (413 beyond)");
 ABSL_FLAG(int64_t, max_upload_bytes, 8LL << 30,
           "Largest model artifact upload in bytes, streamed to disk (413 beyond)");
+ABSL_FLAG(int64_t, max_dataset_bytes, 256LL << 20,
+          "Largest dataset upload in bytes (413 beyond); datasets are parsed in memory");
+ABSL_FLAG(int64_t, max_dataset_inflated_bytes, 1LL << 30,
+          "Largest size a compressed dataset (.csv.gz, .npz) may inflate to (400 beyond)");
 ABSL_FLAG(int64_t, max_body_chunks, 100000,
           "Most chunks one chunked request body may have (413 beyond)");
 ABSL_FLAG(std::vector<std::string>, allowed_hosts, {},
@@ -391,6 +397,14 @@ int Run() {
                                 management);
   server::RegisterRepositoryApi(&router, &registry, &inference, &access);
   server::RegisterAuditApi(&router, audit->get());
+  services::DatasetServiceOptions dataset_options;
+  dataset_options.max_upload_bytes = absl::GetFlag(FLAGS_max_dataset_bytes);
+  dataset_options.read.max_bytes = static_cast<size_t>(std::max<int64_t>(0, dataset_options.max_upload_bytes));
+  dataset_options.read.max_inflated_bytes =
+      static_cast<size_t>(std::max<int64_t>(0, absl::GetFlag(FLAGS_max_dataset_inflated_bytes)));
+  services::DatasetService datasets(metadata->get(), metadata->get(), artifacts->get(), &quotas,
+                                    dataset_options);
+  server::RegisterDatasetApi(&router, &datasets);
 
   server::HttpServerOptions http;
   http.host = host;
