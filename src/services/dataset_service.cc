@@ -24,14 +24,14 @@ DatasetService::DatasetService(storage::DatasetStore* datasets, storage::Metadat
       quotas_(quotas),
       options_(options) {}
 
-std::string GuessDatasetFormat(std::string_view filename, std::string_view head) {
+std::string GuessDatasetFormat(absl::string_view filename, absl::string_view head) {
   if (absl::EndsWithIgnoreCase(filename, ".npy")) return "npy";
   if (absl::EndsWithIgnoreCase(filename, ".npz")) return "npz";
   if (absl::EndsWithIgnoreCase(filename, ".csv") || absl::EndsWithIgnoreCase(filename, ".csv.gz")) {
     return "csv";
   }
   if (absl::StartsWith(head, "\x93NUMPY")) return "npy";
-  if (absl::StartsWith(head, std::string_view("PK\x03\x04", 4))) return "npz";
+  if (absl::StartsWith(head, absl::string_view("PK\x03\x04", 4))) return "npz";
   return "csv";
 }
 
@@ -68,7 +68,7 @@ absl::StatusOr<storage::DatasetVersionRecord> DatasetService::Create(
   auto created = [&]() -> absl::StatusOr<storage::DatasetVersionRecord> {
     AIAAS_ASSIGN_OR_RETURN(std::string bytes, ReadBlob(blob.digest));
     std::string format = request.format.empty()
-                             ? GuessDatasetFormat(request.filename, std::string_view(bytes).substr(0, 8))
+                             ? GuessDatasetFormat(request.filename, absl::string_view(bytes).substr(0, 8))
                              : request.format;
     AIAAS_ASSIGN_OR_RETURN(training::DatasetFormat parsed_format,
                            training::ParseDatasetFormat(format));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "nlohmann/json_fwd.hpp"
 #include "services/quotas.h"
 #include "storage/artifact_store.h"
@@ -109,7 +110,7 @@ class DatasetService {
 
 // "csv" | "npy" | "npz" from a file name (.csv, .csv.gz, .tsv not accepted,
 // .npy, .npz), else from the leading bytes (NumPy magic, zip magic, else csv).
-std::string GuessDatasetFormat(std::string_view filename, std::string_view head);
+std::string GuessDatasetFormat(absl::string_view filename, absl::string_view head);
 
 }  // namespace aiaas::services
 

@@ -92,7 +92,8 @@ class JobStore {
   [[nodiscard]] virtual absl::Status UpdateJobProgress(const std::string& id,
                                                        const JobProgressUpdate& update) = 0;
 
-  // Ends a running job. FailedPrecondition when it is not running.
+  // Ends a running job and forgets its checkpoint (the caller removes the
+  // blob). FailedPrecondition when it is not running.
   [[nodiscard]] virtual absl::StatusOr<JobRecord> FinishJob(const std::string& id,
                                                             const JobOutcome& outcome) = 0;
 

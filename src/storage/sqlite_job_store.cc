@@ -59,7 +59,8 @@ constexpr Query kUpdateProgress = {
 constexpr Query kFinishJob = {
     "finish job",
     "UPDATE jobs SET state = ?2, metrics_json = ?3, error = ?4, output_version = ?5,"
-    " finished_at_ms = ?6, updated_at_ms = ?6 WHERE id = ?1 AND state = 'running'"};
+    " checkpoint_digest = '', finished_at_ms = ?6, updated_at_ms = ?6"
+    " WHERE id = ?1 AND state = 'running'"};
 constexpr Query kCancelQueued = {
     "cancel job",
     "UPDATE jobs SET state = 'cancelled', cancel_requested = 1, finished_at_ms = ?2,"
