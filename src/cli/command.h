@@ -75,6 +75,7 @@ std::vector<CommandSpec> KeysCommands();     // keys create, list, revoke, rotat
 std::vector<CommandSpec> AdminCommands();    // admin create-key
 CommandSpec AuditCommand();                  // audit
 std::vector<CommandSpec> DatasetsCommands();  // datasets push, list, show, preview
+std::vector<CommandSpec> JobsCommands();      // train, jobs list, show, logs, cancel, wait
 
 }  // namespace aiaas::cli
 

@@ -30,6 +30,7 @@
 #include "server/auth_admission.h"
 #include "server/audit_api.h"
 #include "server/dataset_api.h"
+#include "server/job_api.h"
 #include "server/auth_api.h"
 #include "server/http_server.h"
 #include "server/inference_api.h"
@@ -43,6 +44,7 @@
 #include "services/audit_log.h"
 #include "services/auth_service.h"
 #include "services/dataset_service.h"
+#include "services/job_service.h"
 #include "services/inference_service.h"
 #include "services/model_access.h"
 #include "services/model_registry.h"
@@ -92,6 +94,10 @@ ABSL_FLAG(int64_t, max_dataset_bytes, 256LL << 20,
           "Largest dataset upload in bytes (413 beyond); datasets are parsed in memory");
 ABSL_FLAG(int64_t, max_dataset_inflated_bytes, 1LL << 30,
           "Largest size a compressed dataset (.csv.gz, .npz) may inflate to (400 beyond)");
+ABSL_FLAG(int, training_workers, 1,
+          "Training jobs running at once; more wait queued (each uses --training-threads)");
+ABSL_FLAG(int, training_threads, 1,
+          "LibTorch intra-op threads of each training job (separate from --intra-op-threads)");
 ABSL_FLAG(int64_t, max_body_chunks, 100000,
           "Most chunks one chunked request body may have (413 beyond)");
 ABSL_FLAG(std::vector<std::string>, allowed_hosts, {},
@@ -405,6 +411,18 @@ int Run() {
   services::DatasetService datasets(metadata->get(), metadata->get(), artifacts->get(), &quotas,
                                     dataset_options);
   server::RegisterDatasetApi(&router, &datasets);
+
+  // Durable jobs; interrupted ones resume from their checkpoints.
+  services::JobServiceOptions job_options;
+  job_options.workers = std::max(1, absl::GetFlag(FLAGS_training_workers));
+  job_options.logs_dir = data_dir + "/jobs";
+  services::JobService jobs(metadata->get(), metadata->get(), artifacts->get(), &quotas,
+                            job_options);
+  if (absl::Status started = jobs.Start(); !started.ok()) {
+    LogError("cannot start the job workers", {{"error", started.ToString()}});
+    return 1;
+  }
+  server::RegisterJobApi(&router, &jobs);
 
   server::HttpServerOptions http;
   http.host = host;
