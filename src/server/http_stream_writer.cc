@@ -193,9 +193,4 @@ void StreamRegistry::DropAll() {
   for (const auto& writer : writers) writer->Drop();
 }
 
-int64_t StreamRegistry::open() const {
-  absl::MutexLock lock(&mu_);
-  return static_cast<int64_t>(open_.size());
-}
-
 }  // namespace aiaas::server

@@ -140,11 +140,9 @@ class StreamRegistry {
   // once the I/O threads have stopped.
   void DropAll();
 
-  int64_t open() const;
-
  private:
   const int64_t max_streams_;
-  mutable absl::Mutex mu_;
+  absl::Mutex mu_;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   std::map<const StreamWriter*, std::weak_ptr<StreamWriter>> open_ ABSL_GUARDED_BY(mu_);
 };
