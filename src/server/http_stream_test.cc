@@ -197,6 +197,16 @@ TEST_F(HttpStreamTest, EventsArriveInOrderPromptlyAndTheStreamEnds) {
   EXPECT_EQ(probe_->created, 1);
 }
 
+TEST_F(HttpStreamTest, TheFirstPollComesRightAfterTheHeaderNotAfterAnInterval) {
+  events_ = {{absl::ZeroDuration(), "data: 1\n\n"}};
+  HttpServerOptions options = Options();
+  options.stream_poll_interval_ms = 5000;
+  Start(options);
+  RawClient client(server_->port());
+  ASSERT_TRUE(client.Get("/events"));
+  EXPECT_TRUE(client.ReadUntil("data: 1\n\n", absl::Seconds(1)));
+}
+
 TEST_F(HttpStreamTest, Http10ClientGetsACloseDelimitedBody) {
   events_ = {{absl::ZeroDuration(), "data: 1\n\n"}, {absl::Milliseconds(30), "data: 2\n\n"}};
   ends_ = true;
