@@ -100,6 +100,9 @@ ABSL_FLAG(int, training_threads, 1,
           "LibTorch intra-op threads of each training job (separate from --intra-op-threads)");
 ABSL_FLAG(int64_t, max_body_chunks, 100000,
           "Most chunks one chunked request body may have (413 beyond)");
+ABSL_FLAG(int64_t, max_event_streams, 64,
+          "Most streamed responses (Server-Sent Events) open at once, each holding a "
+          "connection (503 with Retry-After beyond)");
 ABSL_FLAG(std::vector<std::string>, allowed_hosts, {},
           "Comma-separated Host header names (without port) the server answers; others get "
           "421. Default: the --host address, localhost, 127.0.0.1 and [::1]");
@@ -247,6 +250,10 @@ int Run() {
   }
   if (absl::GetFlag(FLAGS_header_timeout_s) < 1 || absl::GetFlag(FLAGS_idle_timeout_s) < 1) {
     LogError("--header-timeout-s and --idle-timeout-s must be >= 1");
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_max_event_streams) < 0) {
+    LogError("--max-event-streams must be >= 0");
     return 2;
   }
   Logger::Get().set_format(log_format == "json" ? LogFormat::kJson : LogFormat::kText);
@@ -435,6 +442,7 @@ int Run() {
   http.header_timeout_s = absl::GetFlag(FLAGS_header_timeout_s);
   http.access_log = absl::GetFlag(FLAGS_access_log);
   http.max_body_chunks = absl::GetFlag(FLAGS_max_body_chunks);
+  http.max_streams = absl::GetFlag(FLAGS_max_event_streams);
   http.allowed_hosts = AllowedHosts(http.host, absl::GetFlag(FLAGS_allowed_hosts));
   http.admit = server::WithAuditLog(audit->get(),
                                     auth_on ? admission.Hook() : server::AuthOffAdmission());
