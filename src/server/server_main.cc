@@ -31,6 +31,7 @@
 #include "server/audit_api.h"
 #include "server/dataset_api.h"
 #include "server/job_api.h"
+#include "server/job_events_api.h"
 #include "server/auth_api.h"
 #include "server/http_server.h"
 #include "server/inference_api.h"
@@ -430,6 +431,7 @@ int Run() {
     return 1;
   }
   server::RegisterJobApi(&router, &jobs);
+  server::RegisterJobEventsApi(&router, &jobs);
 
   server::HttpServerOptions http;
   http.host = host;
