@@ -42,6 +42,8 @@ const std::vector<FlagSpec>& AllFlags() {
       {"max-models", '\0', true},   {"max-stored-bytes", '\0', true},
       {"max-concurrent-jobs", '\0', true},
       {"ca-cert", '\0', true},
+      {"rows", '\0', true},        {"state", '\0', true},
+      {"no-follow", '\0', false},
   };
   return kFlags;
 }
@@ -62,7 +64,7 @@ std::vector<CommandSpec> AllCommands() {
   std::vector<CommandSpec> commands = {ServeCommand(), VersionCommand(),
                                        OnnxConformanceCommand()};
   for (std::vector<CommandSpec> group : {LoginCommands(), ModelsCommands(), ModelsGrantsCommands(),
-                                         std::vector<CommandSpec>{PredictCommand(), PerfCommand()},
+                                         std::vector<CommandSpec>{PredictCommand(), PerfCommand()}, DatasetsCommands(), JobsCommands(),
                                          TenantsCommands(), KeysCommands(), AdminCommands(),
                                          std::vector<CommandSpec>{AuditCommand()}}) {
     for (CommandSpec& spec : group) commands.push_back(std::move(spec));

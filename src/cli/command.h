@@ -74,6 +74,8 @@ std::vector<CommandSpec> TenantsCommands();  // tenants create, list, quotas, se
 std::vector<CommandSpec> KeysCommands();     // keys create, list, revoke, rotate
 std::vector<CommandSpec> AdminCommands();    // admin create-key
 CommandSpec AuditCommand();                  // audit
+std::vector<CommandSpec> DatasetsCommands();  // datasets push, list, show, preview
+std::vector<CommandSpec> JobsCommands();      // train, jobs list, show, logs, cancel, wait
 
 }  // namespace aiaas::cli
 

@@ -29,6 +29,9 @@
 #include "runtime/torchscript_runtime.h"
 #include "server/auth_admission.h"
 #include "server/audit_api.h"
+#include "server/dataset_api.h"
+#include "server/job_api.h"
+#include "server/job_events_api.h"
 #include "server/auth_api.h"
 #include "server/http_server.h"
 #include "server/inference_api.h"
@@ -41,6 +44,8 @@
 #include "server/tls_context.h"
 #include "services/audit_log.h"
 #include "services/auth_service.h"
+#include "services/dataset_service.h"
+#include "services/job_service.h"
 #include "services/inference_service.h"
 #include "services/model_access.h"
 #include "services/model_registry.h"
@@ -86,8 +91,19 @@ ABSL_FLAG(int64_t, max_body_bytes, 64LL << 20,
           "Largest inference or management request body in bytes (413 beyond)");
 ABSL_FLAG(int64_t, max_upload_bytes, 8LL << 30,
           "Largest model artifact upload in bytes, streamed to disk (413 beyond)");
+ABSL_FLAG(int64_t, max_dataset_bytes, 256LL << 20,
+          "Largest dataset upload in bytes (413 beyond); datasets are parsed in memory");
+ABSL_FLAG(int64_t, max_dataset_inflated_bytes, 1LL << 30,
+          "Largest size a compressed dataset (.csv.gz, .npz) may inflate to (400 beyond)");
+ABSL_FLAG(int, training_workers, 1,
+          "Training jobs running at once; more wait queued (each uses --training-threads)");
+ABSL_FLAG(int, training_threads, 1,
+          "LibTorch intra-op threads of each training job (separate from --intra-op-threads)");
 ABSL_FLAG(int64_t, max_body_chunks, 100000,
           "Most chunks one chunked request body may have (413 beyond)");
+ABSL_FLAG(int64_t, max_event_streams, 64,
+          "Most streamed responses (Server-Sent Events) open at once, each holding a "
+          "connection (503 with Retry-After beyond)");
 ABSL_FLAG(std::vector<std::string>, allowed_hosts, {},
           "Comma-separated Host header names (without port) the server answers; others get "
           "421. Default: the --host address, localhost, 127.0.0.1 and [::1]");
@@ -235,6 +251,10 @@ int Run() {
   }
   if (absl::GetFlag(FLAGS_header_timeout_s) < 1 || absl::GetFlag(FLAGS_idle_timeout_s) < 1) {
     LogError("--header-timeout-s and --idle-timeout-s must be >= 1");
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_max_event_streams) < 0) {
+    LogError("--max-event-streams must be >= 0");
     return 2;
   }
   Logger::Get().set_format(log_format == "json" ? LogFormat::kJson : LogFormat::kText);
@@ -391,6 +411,27 @@ int Run() {
                                 management);
   server::RegisterRepositoryApi(&router, &registry, &inference, &access);
   server::RegisterAuditApi(&router, audit->get());
+  services::DatasetServiceOptions dataset_options;
+  dataset_options.max_upload_bytes = absl::GetFlag(FLAGS_max_dataset_bytes);
+  dataset_options.read.max_bytes = static_cast<size_t>(std::max<int64_t>(0, dataset_options.max_upload_bytes));
+  dataset_options.read.max_inflated_bytes =
+      static_cast<size_t>(std::max<int64_t>(0, absl::GetFlag(FLAGS_max_dataset_inflated_bytes)));
+  services::DatasetService datasets(metadata->get(), metadata->get(), artifacts->get(), &quotas,
+                                    dataset_options);
+  server::RegisterDatasetApi(&router, &datasets);
+
+  // Durable jobs; interrupted ones resume from their checkpoints.
+  services::JobServiceOptions job_options;
+  job_options.workers = std::max(1, absl::GetFlag(FLAGS_training_workers));
+  job_options.logs_dir = data_dir + "/jobs";
+  services::JobService jobs(metadata->get(), metadata->get(), artifacts->get(), &quotas,
+                            job_options);
+  if (absl::Status started = jobs.Start(); !started.ok()) {
+    LogError("cannot start the job workers", {{"error", started.ToString()}});
+    return 1;
+  }
+  server::RegisterJobApi(&router, &jobs);
+  server::RegisterJobEventsApi(&router, &jobs);
 
   server::HttpServerOptions http;
   http.host = host;
@@ -403,6 +444,7 @@ int Run() {
   http.header_timeout_s = absl::GetFlag(FLAGS_header_timeout_s);
   http.access_log = absl::GetFlag(FLAGS_access_log);
   http.max_body_chunks = absl::GetFlag(FLAGS_max_body_chunks);
+  http.max_streams = absl::GetFlag(FLAGS_max_event_streams);
   http.allowed_hosts = AllowedHosts(http.host, absl::GetFlag(FLAGS_allowed_hosts));
   http.admit = server::WithAuditLog(audit->get(),
                                     auth_on ? admission.Hook() : server::AuthOffAdmission());

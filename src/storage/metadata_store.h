@@ -40,6 +40,10 @@ struct VersionRecord {
   // read back as ServingConfig{} (the defaults of the running build).
   ServingConfig config;
   int64_t created_at_ms = 0;
+  // JSON objects, stored as given ("{}" when empty): the evaluation figures of a
+  // trained version and where it came from (dataset version, job).
+  std::string metrics_json = "{}";
+  std::string lineage_json = "{}";
 };
 
 struct AliasRecord {
@@ -146,7 +150,8 @@ class MetadataStore {
                                                              const std::string& model,
                                                              const std::string& alias) = 0;
 
-  // How many versions (in any tenant) reference `digest`.
+  // How many model versions, dataset versions and job checkpoints (in any
+  // tenant) reference `digest`; its blob may be removed at 0.
   [[nodiscard]] virtual absl::StatusOr<int64_t> CountDigestReferences(
       const std::string& digest) = 0;
 };

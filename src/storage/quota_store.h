@@ -35,7 +35,8 @@ struct QuotaOverridesUpdate {
 };
 
 // What a tenant holds now. `stored_bytes` is the sum of size_bytes over all
-// its versions: a blob shared by two versions counts twice (simple and
+// its model versions and dataset versions (job checkpoints are not counted):
+// a blob shared by two versions counts twice (simple and
 // predictable; deleting either version frees its share).
 struct QuotaUsage {
   int64_t models = 0;

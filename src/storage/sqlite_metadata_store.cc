@@ -72,8 +72,12 @@ constexpr Query kNextVersion = {
     "UPDATE models SET next_version = next_version + 1 WHERE id = ?1 RETURNING next_version - 1"};
 constexpr Query kDeleteVersion = {
     "delete version", "DELETE FROM versions WHERE model_id = ?1 AND version = ?2 RETURNING digest"};
-constexpr Query kCountDigest = {"count digest references",
-                                "SELECT COUNT(*) FROM versions WHERE digest = ?1"};
+// A blob may back model versions, dataset versions and job checkpoints.
+constexpr Query kCountDigest = {
+    "count digest references",
+    "SELECT (SELECT COUNT(*) FROM versions WHERE digest = ?1)"
+    " + (SELECT COUNT(*) FROM dataset_versions WHERE digest = ?1)"
+    " + (SELECT COUNT(*) FROM jobs WHERE checkpoint_digest = ?1)"};
 
 constexpr Query kUpsertAlias = {
     "set alias",

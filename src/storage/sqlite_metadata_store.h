@@ -13,6 +13,8 @@
 #include "absl/synchronization/mutex.h"
 #include "storage/audit_store.h"
 #include "storage/auth_store.h"
+#include "storage/dataset_store.h"
+#include "storage/job_store.h"
 #include "storage/metadata_store.h"
 #include "storage/quota_store.h"
 
@@ -31,11 +33,10 @@ struct SqliteMetadataStoreOptions {
   int busy_timeout_ms = 5000;
 };
 
-// MetadataStore, AuthStore and QuotaStore in one SQLite file (WAL journal,
-// synchronous=FULL, foreign keys enforced), the default for a single
-// `aiaas serve`. The AuthStore methods are defined in sqlite_auth_store.cc,
-// the QuotaStore methods in sqlite_quota_store.cc, the AuditStore methods
-// in sqlite_audit_store.cc.
+// MetadataStore, AuthStore, QuotaStore, AuditStore, DatasetStore and JobStore
+// in one SQLite file (WAL journal, synchronous=FULL, foreign keys enforced),
+// the default for a single `aiaas serve`. Each interface but MetadataStore is
+// defined in its own sqlite_<name>_store.cc.
 //
 // Open() applies the versioned schema migrations (see sqlite_schema.h). Writes
 // run in IMMEDIATE transactions, so a version number is read from and bumped
@@ -62,7 +63,7 @@ struct SqliteMetadataStoreOptions {
 // Thread-safety: all methods may be called concurrently; they are serialized
 // on one connection.
 class SqliteMetadataStore final : public MetadataStore, public AuthStore, public QuotaStore,
-                                  public AuditStore {
+                                  public AuditStore, public DatasetStore, public JobStore {
  public:
   // Opens or creates the database at `path` (":memory:" for a private
   // in-memory database) and migrates its schema. FailedPrecondition if the
@@ -170,6 +171,38 @@ class SqliteMetadataStore final : public MetadataStore, public AuthStore, public
   absl::StatusOr<std::vector<int64_t>> AppendAuditEvents(
       const std::vector<AuditEventRecord>& events) override;
   absl::StatusOr<std::vector<AuditEventRecord>> ListAuditEvents(const AuditQuery& query) override;
+
+  // ---- DatasetStore (sqlite_dataset_store.cc) ----
+
+  absl::StatusOr<DatasetVersionRecord> CreateDatasetVersion(const DatasetVersionRecord& record,
+                                                            const QuotaLimits& defaults) override;
+  absl::StatusOr<DatasetVersionRecord> GetDatasetVersion(const std::string& tenant,
+                                                         const std::string& name,
+                                                         int64_t version) override;
+  absl::StatusOr<std::vector<DatasetVersionRecord>> ListDatasets(
+      const std::string& tenant) override;
+  absl::StatusOr<std::vector<DatasetVersionRecord>> ListDatasetVersions(
+      const std::string& tenant, const std::string& name) override;
+  absl::StatusOr<std::string> DeleteDatasetVersion(const std::string& tenant,
+                                                   const std::string& name,
+                                                   int64_t version) override;
+  absl::StatusOr<std::vector<std::string>> DeleteDataset(const std::string& tenant,
+                                                         const std::string& name) override;
+
+  // ---- JobStore (sqlite_job_store.cc) ----
+
+  absl::StatusOr<JobRecord> CreateJob(const JobRecord& job, const QuotaLimits& defaults) override;
+  absl::StatusOr<JobRecord> GetJob(const std::string& tenant, const std::string& id) override;
+  absl::StatusOr<std::vector<JobRecord>> ListJobs(const std::string& tenant,
+                                                  const std::optional<std::string>& state,
+                                                  int limit) override;
+  absl::StatusOr<std::optional<JobRecord>> ClaimNextJob() override;
+  absl::Status UpdateJobProgress(const std::string& id, const JobProgressUpdate& update) override;
+  absl::StatusOr<JobRecord> FinishJob(const std::string& id, const JobOutcome& outcome) override;
+  absl::StatusOr<JobRecord> RequestJobCancel(const std::string& tenant,
+                                             const std::string& id) override;
+  absl::StatusOr<bool> IsJobCancelRequested(const std::string& id) override;
+  absl::StatusOr<int64_t> RequeueInterruptedJobs() override;
 
  private:
   SqliteMetadataStore(std::unique_ptr<sqlite::Connection> db, std::function<int64_t()> now_ms);

@@ -23,8 +23,10 @@ constexpr Query kUpsertOverrides = {
 constexpr Query kCountModels = {"count models", "SELECT COUNT(*) FROM models WHERE tenant_id = ?1"};
 constexpr Query kSumStoredBytes = {
     "sum stored bytes",
-    "SELECT COALESCE(SUM(v.size_bytes), 0) FROM versions v JOIN models m ON m.id = v.model_id"
-    " WHERE m.tenant_id = ?1"};
+    "SELECT (SELECT COALESCE(SUM(v.size_bytes), 0) FROM versions v"
+    " JOIN models m ON m.id = v.model_id WHERE m.tenant_id = ?1)"
+    " + (SELECT COALESCE(SUM(dv.size_bytes), 0) FROM dataset_versions dv"
+    " JOIN datasets d ON d.id = dv.dataset_id WHERE d.tenant_id = ?1)"};
 
 std::optional<int64_t> NullableInt(const Statement& stmt, int column) {
   if (stmt.ColumnIsNull(column)) return std::nullopt;

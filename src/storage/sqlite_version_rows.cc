@@ -12,21 +12,25 @@ namespace {
 constexpr Query kInsertVersion = {
     "insert version",
     "INSERT INTO versions(model_id, version, format, digest, size_bytes, description,"
-    " created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id"};
+    " created_at_ms, metrics_json, lineage_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+    " RETURNING id"};
 constexpr Query kFindVersion = {"find version",
                                 "SELECT id FROM versions WHERE model_id = ?1 AND version = ?2"};
 // The three selects share their columns, read by ReadRows.
 constexpr Query kSelectVersion = {
     "read version",
-    "SELECT id, version, format, digest, size_bytes, description, created_at_ms FROM versions"
+    "SELECT id, version, format, digest, size_bytes, description, created_at_ms, metrics_json,"
+    " lineage_json FROM versions"
     " WHERE model_id = ?1 AND version = ?2"};
 constexpr Query kSelectLatestVersion = {
     "read latest version",
-    "SELECT id, version, format, digest, size_bytes, description, created_at_ms FROM versions"
+    "SELECT id, version, format, digest, size_bytes, description, created_at_ms, metrics_json,"
+    " lineage_json FROM versions"
     " WHERE model_id = ?1 ORDER BY version DESC LIMIT 1"};
 constexpr Query kSelectVersions = {
     "list versions",
-    "SELECT id, version, format, digest, size_bytes, description, created_at_ms FROM versions"
+    "SELECT id, version, format, digest, size_bytes, description, created_at_ms, metrics_json,"
+    " lineage_json FROM versions"
     " WHERE model_id = ?1 ORDER BY version"};
 
 // Steps through one of the bound kSelect*Version* statements, then reads each
@@ -48,6 +52,8 @@ absl::StatusOr<std::vector<VersionRecord>> ReadRows(Connection& conn, Statement&
     v.size_bytes = stmt.ColumnInt(4);
     v.description = stmt.ColumnText(5);
     v.created_at_ms = stmt.ColumnInt(6);
+    v.metrics_json = stmt.ColumnText(7);
+    v.lineage_json = stmt.ColumnText(8);
   }
   for (size_t i = 0; i < versions.size(); ++i) {
     AIAAS_ASSIGN_OR_RETURN(versions[i].signature, ReadSignature(conn, row_ids[i]));
@@ -71,6 +77,8 @@ absl::StatusOr<int64_t> InsertVersion(Connection& conn, int64_t model_id,
     stmt.BindInt(1, model_id).BindInt(2, version.version).BindText(3, version.format);
     stmt.BindText(4, version.digest).BindInt(5, version.size_bytes);
     stmt.BindText(6, version.description).BindInt(7, version.created_at_ms);
+    stmt.BindText(8, version.metrics_json.empty() ? "{}" : version.metrics_json);
+    stmt.BindText(9, version.lineage_json.empty() ? "{}" : version.lineage_json);
     AIAAS_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) return absl::InternalError("sqlite: insert version: no id returned");
     version_id = stmt.ColumnInt(0);
