@@ -23,10 +23,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TESTDATA = "/usr/share/libonnx-testdata/data/node"
 CORPUS = os.path.join(ROOT, "fuzz", "corpus", "onnx_loader")
 REGRESSIONS = os.path.join(ROOT, "fuzz", "regressions", "onnx_loader")
-FINDINGS = os.path.join(ROOT, "fuzz", "findings", "onnx_loader")
-# Edge cases the loader does not handle yet (fuzz/findings/onnx_loader/README.md): written
-# there instead of to the replayed regressions until fixed.
-OPEN_FINDINGS = {"fold_huge_constant_of_shape", "fold_1gib_constant_of_shape"}
 DICT = os.path.join(ROOT, "fuzz", "dicts", "onnx_loader.dict")
 MAX_SEED_BYTES = 2048
 MAX_FOLDED_INPUT_BYTES = 1024
@@ -246,8 +242,7 @@ def main():
     write_dict(op_types)
     os.makedirs(REGRESSIONS, exist_ok=True)
     for name, data in edge_cases().items():
-        with open(os.path.join(FINDINGS if name in OPEN_FINDINGS else REGRESSIONS, name),
-                  "wb") as f:
+        with open(os.path.join(REGRESSIONS, name), "wb") as f:
             f.write(data)
     print("wrote %d seeds to %s and %s" % (written, CORPUS, DICT))
 

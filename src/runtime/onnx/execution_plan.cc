@@ -3,8 +3,10 @@
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
+#include <algorithm>
 #include <limits>
 #include <new>
+#include <string>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -21,6 +23,93 @@ namespace {
 
 constexpr int kNeverReleased = std::numeric_limits<int>::max();
 constexpr size_t kMaxErrorChars = 1000;
+constexpr int64_t kUnbounded = std::numeric_limits<int64_t>::max();
+constexpr int64_t kMaxElementBytes = 8;  // the widest supported element type
+
+int64_t SaturatingMul(int64_t a, int64_t b) {
+  int64_t product = 0;
+  return __builtin_mul_overflow(a, b, &product) ? kUnbounded : product;
+}
+
+int64_t SaturatingAdd(int64_t a, int64_t b) {
+  int64_t sum = 0;
+  return __builtin_add_overflow(a, b, &sum) ? kUnbounded : sum;
+}
+
+// Ops whose every output has at most as many elements as one of the inputs has (counting
+// a shape's rank as elements, for Shape).
+const std::unordered_set<std::string>& SizePreservingOps() {
+  static const std::unordered_set<std::string> ops{
+      "Identity", "Cast", "CastLike", "Reshape", "Flatten", "Squeeze", "Unsqueeze",
+      "Transpose", "Slice", "Shape", "Size", "Split", "SpaceToDepth", "DepthToSpace",
+      "GatherElements", "Compress", "CumSum", "TopK", "ArgMax", "ArgMin", "Trilu", "EyeLike",
+      "Neg", "Abs", "Relu", "Sqrt", "Exp", "Log", "Floor", "Ceil", "Round", "Not", "Sign",
+      "Reciprocal", "Sigmoid", "Tanh", "Erf", "Sin", "Cos", "IsNaN", "IsInf", "Clip",
+      "Softmax", "LogSoftmax", "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin",
+      "ReduceProd", "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum",
+      "ReduceLogSumExp", "LeakyRelu", "Elu", "Selu", "HardSigmoid", "Softplus",
+      "BatchNormalization", "LayerNormalization", "InstanceNormalization"};
+  return ops;
+}
+
+// Ops whose outputs have at most the product of the inputs' element counts (broadcasting,
+// gathers, matrix products).
+const std::unordered_set<std::string>& ProductBoundedOps() {
+  static const std::unordered_set<std::string> ops{
+      "Add", "Sub", "Mul", "Div", "Pow", "Mod", "Equal", "Less", "LessOrEqual", "Greater",
+      "GreaterOrEqual", "And", "Or", "Xor", "BitShift", "Max", "Min", "Sum", "Mean", "Where",
+      "PRelu", "Gather", "GatherND", "MatMul", "Gemm", "DequantizeLinear", "QuantizeLinear"};
+  return ops;
+}
+
+// The product of the values of an integer tensor (a shape or repeats), saturating;
+// 0 when a value is negative (the kernel refuses those).
+int64_t ValueProduct(const at::Tensor& values) {
+  if (!values.defined() || values.is_floating_point() || values.is_complex()) return kUnbounded;
+  const at::Tensor longs = values.to(at::kLong).contiguous().reshape({-1});
+  int64_t product = 1;
+  for (int64_t i = 0; i < longs.numel(); ++i) {
+    const int64_t value = longs.data_ptr<int64_t>()[i];
+    if (value < 0) return 0;
+    product = SaturatingMul(product, value);
+  }
+  return product;
+}
+
+// An upper bound on the bytes of the outputs of `node` (default domain) computed from
+// its constant inputs without running it; kUnbounded for ops whose output size this
+// does not know (they are not folded: a tiny model could otherwise make loading
+// allocate gigabytes before any size check).
+int64_t FoldedBytesBound(const onnx::NodeProto& node, const std::vector<at::Tensor>& inputs,
+                         size_t wanted_outputs) {
+  if (!node.domain().empty() && node.domain() != "ai.onnx") return kUnbounded;
+  const std::string& op = node.op_type();
+  auto numel = [](const at::Tensor& t) { return t.defined() ? t.numel() + t.dim() : 0; };
+  int64_t elements = kUnbounded;
+  if (op == "Constant") {
+    return 0;  // its value is already in memory, checked by the loader
+  } else if (SizePreservingOps().count(op) > 0) {
+    elements = 1;
+    for (const at::Tensor& input : inputs) elements = std::max(elements, numel(input));
+  } else if (op == "Concat") {
+    elements = 0;
+    for (const at::Tensor& input : inputs) elements = SaturatingAdd(elements, numel(input));
+  } else if (ProductBoundedOps().count(op) > 0) {
+    elements = 1;
+    for (const at::Tensor& input : inputs) {
+      elements = SaturatingMul(elements, std::max<int64_t>(numel(input), 1));
+    }
+  } else if (op == "ConstantOfShape" && inputs.size() == 1) {
+    elements = ValueProduct(inputs[0]);
+  } else if ((op == "Expand" || op == "Tile") && inputs.size() == 2 && inputs[0].defined() &&
+             inputs[1].defined()) {
+    // Expand: every output dim is a data dim or a shape value, whichever is larger.
+    at::Tensor factors = op == "Tile" ? inputs[1] : at::clamp_min(inputs[1].to(at::kLong), 1);
+    elements = SaturatingMul(std::max<int64_t>(inputs[0].numel(), 1), ValueProduct(factors));
+  }
+  return SaturatingMul(SaturatingMul(elements, kMaxElementBytes),
+                       static_cast<int64_t>(std::max<size_t>(wanted_outputs, 1)));
+}
 
 std::string ReasonOf(const c10::Error& error) {
   std::string message = error.what_without_backtrace();
@@ -156,7 +245,8 @@ absl::StatusOr<std::unique_ptr<GraphPlan>> PlanBuilder::Build(
 }
 
 // Runs, at load time, every deterministic node without subgraphs whose inputs are all
-// constants, and replaces it by its results (unless they are too large to keep).
+// constants and whose outputs are known, from those inputs, to fit max_folded_bytes,
+// and replaces it by its results. Other nodes run (under the request's limits) later.
 void PlanBuilder::FoldConstants(GraphPlan& plan,
                                 std::unordered_map<int, at::Tensor>& constants) {
   c10::InferenceMode inference_mode;
@@ -177,6 +267,10 @@ void PlanBuilder::FoldConstants(GraphPlan& plan,
     std::vector<bool> wanted;
     for (int slot : node.outputs) wanted.push_back(slot != -1);
     absl::StatusOr<std::vector<at::Tensor>> outputs = absl::UnknownError("not folded");
+    if (foldable) {
+      const size_t wanted_count = std::count(wanted.begin(), wanted.end(), true);
+      foldable = FoldedBytesBound(*node.node, inputs, wanted_count) <= options_.max_folded_bytes;
+    }
     if (foldable) {
       KernelContext context(*node.node, node.opset, inputs, wanted, nullptr);
       outputs = InvokeKernel(node, context);  // a failure leaves the node to run (and fail) later

@@ -134,6 +134,33 @@ TEST(InterpreterTest, FoldingCanBeDisabledOrLimitedBySize) {
   EXPECT_TRUE(at::equal((*outputs)[0], at::ones({100})));
 }
 
+TEST(InterpreterTest, FoldingKnowsTheOutputSizeBeforeRunningTheKernel) {
+  // fuzz/regressions/onnx_loader/fold_1gib_constant_of_shape: folding ran the kernel
+  // first, so this 1 GiB tensor was allocated and filled before the size check.
+  ModelBuilder huge;
+  huge.Output("y", kFloat, {16384, 16384});
+  huge.Initializer("shape", at::tensor({16384, 16384}, at::kLong));
+  huge.Node("ConstantOfShape", {"shape"}, {"y"});
+  auto unfolded = Compile(huge.Bytes());
+  ASSERT_TRUE(unfolded.ok()) << unfolded.status();
+  EXPECT_EQ((*unfolded)->folded_node_count(), 0);
+  EXPECT_EQ((*unfolded)->node_count(), 1);
+
+  // Small shape computations from constants still fold, through Shape and ConstantOfShape.
+  ModelBuilder small;
+  small.Input("x", kFloat, {2, 3}).Output("y", kFloat, {2, 3});
+  small.Initializer("w", at::zeros({2, 3}));
+  small.Node("Shape", {"w"}, {"s"});
+  small.Node("ConstantOfShape", {"s"}, {"c"});
+  small.Node("Add", {"x", "c"}, {"y"});
+  auto folded = Compile(small.Bytes());
+  ASSERT_TRUE(folded.ok()) << folded.status();
+  EXPECT_EQ((*folded)->folded_node_count(), 2);
+  auto outputs = (*folded)->Run({at::ones({2, 3})});
+  ASSERT_TRUE(outputs.ok()) << outputs.status();
+  EXPECT_TRUE(at::equal((*outputs)[0], at::ones({2, 3})));
+}
+
 TEST(InterpreterTest, NondeterministicNodesAreNeverFolded) {
   auto probes = std::make_shared<Probes>();
   const OpRegistry registry = RegistryWithProbes(probes);

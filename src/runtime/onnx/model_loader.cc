@@ -1,11 +1,13 @@
 #include "runtime/onnx/model_loader.h"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <map>
 #include <memory>
 #include <set>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -33,6 +35,12 @@ constexpr int64_t kMinIrVersion = 3;  // the first with opset imports
 constexpr int64_t kMaxIrVersion = onnx::Version::IR_VERSION;
 constexpr size_t kMaxListedOperators = 20;
 constexpr size_t kMaxMessageChars = 1000;
+// Attribute bounds refused at load (see GuardedSchemaRegistry); far beyond real models.
+constexpr int64_t kMaxRoiAlignSamplingRatio = 64;
+constexpr int64_t kMaxRoiAlignOutputSide = 1 << 14;
+constexpr int64_t kMaxUnpoolAttribute = 1 << 20;
+constexpr int64_t kMaxHiddenSize = 1 << 20;
+constexpr int64_t kMaxBlocksize = 1 << 16;
 
 std::string Bounded(std::string message) {
   if (message.size() > kMaxMessageChars) message = message.substr(0, kMaxMessageChars) + "...";
@@ -180,17 +188,30 @@ absl::Status CheckGraphTypes(const onnx::GraphProto& graph) {
 
 // ONNX's operator schemas, except where an inference function of the ONNX release we
 // build against trusts an attribute it must check: those are wrapped with the missing
-// check, which fails shape inference instead. Both found by fuzz/onnx_loader_fuzz.cc.
+// check, which fails shape inference instead. All found by fuzz/onnx_loader_fuzz.cc.
 //  - LayerNormalization-17 with more than one output writes through
 //    mutable_dim(axis) for an axis below -rank, or one that truncates to a negative
 //    int: a heap write out of bounds in ONNX 1.12 (fixed upstream in onnx/onnx#8466).
 //  - Scan sizes vectors by num_scan_inputs before comparing it with the node's inputs:
 //    a few bytes ask for terabytes (bad_alloc) or gigabytes (allocated and zeroed).
+//  - RoiAlign, MaxUnpool, LSTM/GRU/RNN take sizes and sample counts from attributes that
+//    no inference function bounds; absurd values (a sampling_ratio of 2^30, a kernel of
+//    2^40, a negative hidden_size) are refused here rather than at every request.
+//  - ConvTranspose reads W's dims 1..rank(X)-1 unchecked: a 1-D W crashed the server.
+//  - DepthToSpace divides by blocksize^2 unchecked: a blocksize of 2^40 divided by zero.
 class GuardedSchemaRegistry final : public onnx::ISchemaRegistry {
  public:
   GuardedSchemaRegistry() {
     Guard("LayerNormalization", {17}, CheckAxisInRank);
     Guard("Scan", {8, 9, 11, 16}, CheckScanInputCount);
+    Guard("RoiAlign", {10, 16}, CheckRoiAlignAttributes);
+    Guard("MaxUnpool", {9, 11}, CheckUnpoolAttributes);
+    Guard("LSTM", {1, 7, 14}, CheckHiddenSize);
+    Guard("GRU", {1, 3, 7, 14}, CheckHiddenSize);
+    Guard("RNN", {1, 7, 14}, CheckHiddenSize);
+    Guard("ConvTranspose", {1, 11}, CheckConvTransposeWeightRank);
+    Guard("DepthToSpace", {1, 11, 13}, CheckBlocksize);
+    Guard("SpaceToDepth", {1, 13}, CheckBlocksize);
   }
 
   const onnx::OpSchema* GetSchema(const std::string& key, const int max_inclusive_version,
@@ -240,6 +261,74 @@ class GuardedSchemaRegistry final : public onnx::ISchemaRegistry {
     if (attribute->i() < 1 || attribute->i() > inputs) {
       fail_shape_inference("num_scan_inputs ", attribute->i(), " is not between 1 and the ",
                            inputs, " inputs of the node");
+    }
+  }
+
+  // RoiAlign: the kernel (ops_detection.cc) refuses these too, at every run; refusing them
+  // here makes an unusable model fail its push instead.
+  static void CheckRoiAlignAttributes(onnx::InferenceContext& context) {
+    const onnx::AttributeProto* ratio = context.getAttribute("sampling_ratio");
+    if (ratio != nullptr && (ratio->i() < 0 || ratio->i() > kMaxRoiAlignSamplingRatio)) {
+      fail_shape_inference("sampling_ratio ", ratio->i(), " is not between 0 and ",
+                           kMaxRoiAlignSamplingRatio);
+    }
+    const onnx::AttributeProto* scale = context.getAttribute("spatial_scale");
+    if (scale != nullptr && !std::isfinite(scale->f())) {
+      fail_shape_inference("spatial_scale is not finite");
+    }
+    for (const char* name : {"output_height", "output_width"}) {
+      const onnx::AttributeProto* side = context.getAttribute(name);
+      if (side != nullptr && (side->i() < 1 || side->i() > kMaxRoiAlignOutputSide)) {
+        fail_shape_inference(name, " ", side->i(), " is not between 1 and ",
+                             kMaxRoiAlignOutputSide);
+      }
+    }
+  }
+
+  // MaxUnpool: its output size comes from these; ONNX's own inference multiplies them
+  // unchecked.
+  static void CheckUnpoolAttributes(onnx::InferenceContext& context) {
+    for (const char* name : {"kernel_shape", "strides", "pads"}) {
+      const onnx::AttributeProto* attribute = context.getAttribute(name);
+      if (attribute == nullptr) continue;
+      const int64_t min = std::string_view(name) == "pads" ? 0 : 1;
+      for (int64_t value : attribute->ints()) {
+        if (value < min || value > kMaxUnpoolAttribute) {
+          fail_shape_inference(name, " value ", value, " is not between ", min, " and ",
+                               kMaxUnpoolAttribute);
+        }
+      }
+    }
+  }
+
+  // LSTM, GRU, RNN: hidden_size sizes the weights and states (the kernel checks it
+  // against R too).
+  static void CheckHiddenSize(onnx::InferenceContext& context) {
+    const onnx::AttributeProto* hidden = context.getAttribute("hidden_size");
+    if (hidden != nullptr && (hidden->i() < 1 || hidden->i() > kMaxHiddenSize)) {
+      fail_shape_inference("hidden_size ", hidden->i(), " is not between 1 and ",
+                           kMaxHiddenSize);
+    }
+  }
+
+  // ConvTranspose: W is [C, M / group, k1, ..., kn], of X's rank. ONNX's inference reads
+  // W's dim 1 and one kernel dim per spatial axis of X without checking W's rank.
+  static void CheckConvTransposeWeightRank(onnx::InferenceContext& context) {
+    if (!onnx::hasNInputShapes(context, 2)) return;
+    const int64_t x_rank = context.getInputType(0)->tensor_type().shape().dim_size();
+    const int64_t w_rank = context.getInputType(1)->tensor_type().shape().dim_size();
+    if (x_rank >= 2 && w_rank != x_rank) {
+      fail_shape_inference("W has rank ", w_rank, "; it must have the rank of X, ", x_rank);
+    }
+  }
+
+  // DepthToSpace, SpaceToDepth: ONNX's inference divides by blocksize * blocksize, which
+  // overflows to 0 for a blocksize of 2^32 or more (SIGFPE).
+  static void CheckBlocksize(onnx::InferenceContext& context) {
+    const onnx::AttributeProto* blocksize = context.getAttribute("blocksize");
+    if (blocksize != nullptr && (blocksize->i() < 1 || blocksize->i() > kMaxBlocksize)) {
+      fail_shape_inference("blocksize ", blocksize->i(), " is not between 1 and ",
+                           kMaxBlocksize);
     }
   }
 

@@ -318,6 +318,90 @@ TEST(ModelLoaderTest, LayerNormalizationAxisOutsideTheRankIsRefused) {
   }
 }
 
+// Sizes and sample counts that RoiAlign, MaxUnpool and LSTM take from attributes: absurd
+// values fail the push, not every request. Found by fuzz/onnx_loader_fuzz.cc
+// (roialign_sampling_ratio_*, maxunpool_*, lstm_hidden_size_int64_min).
+TEST(ModelLoaderTest, AbsurdSizeAttributesAreRefusedAtLoad) {
+  auto roi_align = [](const char* name, int64_t value) {
+    ModelBuilder builder(16);
+    builder.Input("x", kFloat, {1, 1, 4, 4}).Input("rois", kFloat, {1, 4});
+    builder.Input("batch", onnx::TensorProto::INT64, {1});
+    builder.Output("y", kFloat, {testing::kDynamic, 1, testing::kDynamic, testing::kDynamic});
+    testing::SetInt(builder.Node("RoiAlign", {"x", "rois", "batch"}, {"y"}, "roi"), name,
+                    value);
+    return builder.Bytes();
+  };
+  ASSERT_TRUE(Load(roi_align("sampling_ratio", 2)).ok());
+  auto unpool = [](int64_t kernel) {
+    ModelBuilder builder(11);
+    builder.Input("x", kFloat, {1, 1, 2, 2}).Input("i", onnx::TensorProto::INT64, {1, 1, 2, 2});
+    builder.Output("y", kFloat, {1, 1, testing::kDynamic, testing::kDynamic});
+    testing::SetInts(builder.Node("MaxUnpool", {"x", "i"}, {"y"}, "unpool"), "kernel_shape",
+                     {kernel, kernel});
+    return builder.Bytes();
+  };
+  ASSERT_TRUE(Load(unpool(2)).ok());
+  auto lstm = [](int64_t hidden) {
+    ModelBuilder builder(14);
+    builder.Input("x", kFloat, {3, 2, 1}).Input("w", kFloat, {1, 8, 1}).Input("r", kFloat,
+                                                                          {1, 8, 2});
+    builder.Output("y", kFloat, {testing::kDynamic, 1, 2, testing::kDynamic});
+    testing::SetInt(builder.Node("LSTM", {"x", "w", "r"}, {"y"}, "lstm"), "hidden_size", hidden);
+    return builder.Bytes();
+  };
+  ASSERT_TRUE(Load(lstm(2)).ok());
+  const int64_t int64_min = std::numeric_limits<int64_t>::min();
+  for (const std::string& bytes :
+       {roi_align("sampling_ratio", int64_t{1} << 30), roi_align("sampling_ratio", -1),
+        roi_align("output_height", 0), unpool(int64_t{1} << 40),
+        unpool(std::numeric_limits<int64_t>::max()), unpool(0), lstm(int64_min), lstm(0)}) {
+    auto model = Load(bytes);
+    EXPECT_TRUE(absl::IsInvalidArgument(model.status())) << model.status();
+    EXPECT_THAT(std::string(model.status().message()), HasSubstr("is not between"));
+  }
+}
+
+// ONNX's ConvTranspose inference read W's dim 1 of a 1-D W: a segfault in the ONNX
+// library. Found by fuzz/onnx_loader_fuzz.cc (convtranspose_1d_weight).
+TEST(ModelLoaderTest, ConvTransposeWeightOfAnotherRankIsRefused) {
+  auto build = [](std::vector<int64_t> w_dims) {
+    ModelBuilder builder(11);
+    builder.Input("x", kFloat, {1, 1, 3, 3}).Input("w", kFloat, w_dims);
+    builder.Output("y", kFloat, {testing::kDynamic, testing::kDynamic, testing::kDynamic,
+                                 testing::kDynamic});
+    builder.Node("ConvTranspose", {"x", "w"}, {"y"}, "deconv");
+    return builder.Bytes();
+  };
+  ASSERT_TRUE(Load(build({1, 2, 3, 3})).ok());
+  for (const std::vector<int64_t>& w_dims :
+       {std::vector<int64_t>{18}, std::vector<int64_t>{1, 2}, std::vector<int64_t>{1, 2, 3}}) {
+    auto model = Load(build(w_dims));
+    EXPECT_TRUE(absl::IsInvalidArgument(model.status())) << model.status();
+    EXPECT_THAT(std::string(model.status().message()), HasSubstr("rank of X"));
+  }
+}
+
+// ONNX's DepthToSpace inference divided by blocksize^2, 0 after overflow for 2^40: SIGFPE.
+// Found by fuzz/onnx_loader_fuzz.cc (depth_to_space_blocksize_2pow40).
+TEST(ModelLoaderTest, DepthToSpaceBlocksizeIsBounded) {
+  auto build = [](const char* op, int64_t blocksize) {
+    ModelBuilder builder(13);
+    builder.Input("x", kFloat, {1, 8, 2, 2});
+    builder.Output("y", kFloat, {testing::kDynamic, testing::kDynamic, testing::kDynamic,
+                                 testing::kDynamic});
+    testing::SetInt(builder.Node(op, {"x"}, {"y"}, "blocks"), "blocksize", blocksize);
+    return builder.Bytes();
+  };
+  ASSERT_TRUE(Load(build("DepthToSpace", 2)).ok());
+  ASSERT_TRUE(Load(build("SpaceToDepth", 2)).ok());
+  for (const char* op : {"DepthToSpace", "SpaceToDepth"}) {
+    for (int64_t blocksize : {int64_t{1} << 40, int64_t{1} << 32, int64_t{0}}) {
+      auto model = Load(build(op, blocksize));
+      EXPECT_TRUE(absl::IsInvalidArgument(model.status())) << op << ": " << model.status();
+    }
+  }
+}
+
 // ONNX's Scan inference sizes vectors by num_scan_inputs before checking it: 2^40 asked
 // for terabytes. Found by fuzz/onnx_loader_fuzz.cc (scan_num_scan_inputs_huge).
 TEST(ModelLoaderTest, ScanWithMoreScanInputsThanInputsIsRefused) {

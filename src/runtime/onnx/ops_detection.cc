@@ -109,9 +109,16 @@ Outputs NonMaxSuppression(const KernelContext& context) {
   return Single(result);
 }
 
+// Bounds that keep a RoiAlign node's work reasonable: a model or request beyond them is
+// refused rather than left to allocate or loop for hours.
+constexpr int64_t kMaxSamplingRatio = 64;
+constexpr int64_t kMaxOutputSide = 1 << 14;
+constexpr int64_t kMaxSamples = int64_t{1} << 28;  // bilinear samples of one node, in all
+
 // Bilinear sample of one [H, W] plane at (y, x), zero outside [-1, H] x [-1, W].
 double Bilinear(const double* plane, int64_t height, int64_t width, double y, double x) {
-  if (y < -1.0 || y > height || x < -1.0 || x > width) return 0;
+  // Written so that a NaN coordinate counts as outside too.
+  if (!(y >= -1.0 && y <= height && x >= -1.0 && x <= width)) return 0;
   y = std::max(y, 0.0);
   x = std::max(x, 0.0);
   int64_t y0 = static_cast<int64_t>(y), x0 = static_cast<int64_t>(x);
@@ -156,14 +163,39 @@ Outputs RoiAlign(const KernelContext& context, bool default_half_pixel) {
   const int64_t out_h = attrs.GetInt("output_height", 1), out_w = attrs.GetInt("output_width", 1);
   const int64_t ratio = attrs.GetInt("sampling_ratio", 0);
   const double scale = attrs.GetFloat("spatial_scale", 1.0f);
+  if (out_h < 1 || out_w < 1 || out_h > kMaxOutputSide || out_w > kMaxOutputSide) {
+    return absl::InvalidArgumentError(absl::StrCat("RoiAlign: output_height and output_width ",
+                                                   "must be between 1 and ", kMaxOutputSide));
+  }
+  if (ratio < 0 || ratio > kMaxSamplingRatio) {
+    return absl::InvalidArgumentError(absl::StrCat("RoiAlign: sampling_ratio ", ratio,
+                                                   " is not between 0 and ", kMaxSamplingRatio));
+  }
+  if (!std::isfinite(scale)) {
+    return absl::InvalidArgumentError("RoiAlign: spatial_scale must be finite");
+  }
   const int64_t channels = x.size(1), height = x.size(2), width = x.size(3);
   const int64_t count = rois.size(0);
+  if (!at::isfinite(rois).all().item<bool>()) {
+    return absl::InvalidArgumentError("RoiAlign: rois must be finite");
+  }
+  // Samples per bin: the fixed sampling_ratio, or adaptive ceil(roi side / bins), counted
+  // in double so that a huge roi is refused instead of overflowing the cast.
+  const double bins_per_roi = static_cast<double>(channels) * out_h * out_w;
+  if (bins_per_roi * count > kMaxSamples) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("RoiAlign: the output would have more than ", kMaxSamples, " elements"));
+  }
+  auto grid = [ratio](double side, int64_t bins_along) {
+    return ratio > 0 ? static_cast<double>(ratio) : std::ceil(side / bins_along);
+  };
   at::Tensor out = at::zeros({count, channels, out_h, out_w}, at::kDouble);
   const double* xd = x.data_ptr<double>();
   const double* rd = rois.data_ptr<double>();
   const int64_t* id = indices.data_ptr<int64_t>();
   double* od = out.data_ptr<double>();
   const double offset = half_pixel ? 0.5 : 0.0;
+  double total_samples = 0;
   for (int64_t r = 0; r < count; ++r) {
     if (id[r] < 0 || id[r] >= x.size(0)) {
       return absl::InvalidArgumentError("batch_indices out of range");
@@ -176,8 +208,15 @@ Outputs RoiAlign(const KernelContext& context, bool default_half_pixel) {
       roi_h = std::max(roi_h, 1.0);
     }
     const double bin_h = roi_h / out_h, bin_w = roi_w / out_w;
-    const int64_t grid_h = ratio > 0 ? ratio : static_cast<int64_t>(std::ceil(roi_h / out_h));
-    const int64_t grid_w = ratio > 0 ? ratio : static_cast<int64_t>(std::ceil(roi_w / out_w));
+    const double grid_h_real = grid(roi_h, out_h), grid_w_real = grid(roi_w, out_w);
+    total_samples += bins_per_roi * std::max(grid_h_real, 1.0) * std::max(grid_w_real, 1.0);
+    if (!std::isfinite(bin_h) || !std::isfinite(bin_w) || total_samples > kMaxSamples) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "RoiAlign: the rois up to ", r, " need more than ", kMaxSamples, " samples"));
+    }
+    // Negative for an inverted roi: then no samples, as before.
+    const int64_t grid_h = static_cast<int64_t>(std::max(grid_h_real, -1.0));
+    const int64_t grid_w = static_cast<int64_t>(std::max(grid_w_real, -1.0));
     const double samples = static_cast<double>(std::max<int64_t>(grid_h * grid_w, 1));
     for (int64_t c = 0; c < channels; ++c) {
       const double* plane = xd + (id[r] * channels + c) * height * width;

@@ -1,10 +1,13 @@
-// Convolution, pooling, normalization and resize kernels: behaviour the ONNX backend
-// test data does not cover (LpPool, Upsample-7, opset differences, error paths).
+// Convolution, pooling, normalization, resize and RoiAlign kernels: behaviour the ONNX
+// backend test data does not cover (LpPool, Upsample-7, opset differences, error paths,
+// hostile sizes and coordinates found by fuzz/onnx_loader_fuzz.cc).
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <limits>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -112,6 +115,87 @@ TEST(NnOpsTest, ConvGroupMismatchIsInvalid) {
       "Conv", 11, {x, w}, {testing::kDynamic, testing::kDynamic, testing::kDynamic,
                            testing::kDynamic},
       [](onnx::NodeProto& node) { SetInt(node, "group", 1); }, /*dynamic_inputs=*/true);
+  EXPECT_EQ(y.status().code(), absl::StatusCode::kInvalidArgument) << y.status();
+}
+
+const std::vector<int64_t> kDynamic4 = {testing::kDynamic, testing::kDynamic,
+                                        testing::kDynamic, testing::kDynamic};
+
+// RoiAlign-16 over X [1, 1, 4, 4] with the given rois (inputs, so checked at run time).
+absl::StatusOr<at::Tensor> RunRoiAlign(const at::Tensor& rois,
+                                       const std::function<void(onnx::NodeProto&)>& configure) {
+  const at::Tensor x = at::arange(16, at::kFloat).reshape({1, 1, 4, 4});
+  return RunOne("RoiAlign", 16, {x, rois, at::zeros({rois.size(0)}, at::kLong)}, kDynamic4,
+                configure, /*dynamic_inputs=*/true);
+}
+
+TEST(NnOpsTest, RoiAlignRefusesNonFiniteRoisAndAbsurdSampling) {
+  auto none = [](onnx::NodeProto&) {};
+  auto valid = RunRoiAlign(at::tensor({0.0f, 0.0f, 3.0f, 3.0f}).reshape({1, 4}), none);
+  ASSERT_TRUE(valid.ok()) << valid.status();
+  EXPECT_TRUE(at::isfinite(*valid).all().item<bool>());
+  // fuzz/regressions/onnx_loader/roialign_*: a NaN coordinate was cast to an index and
+  // read far outside X; a huge roi or sampling_ratio overflowed or looped for hours.
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  for (const at::Tensor& rois : {at::tensor({0.0f, 0.0f, nan, 3.0f}).reshape({1, 4}),
+                                 at::tensor({0.0f, -inf, 3.0f, 3.0f}).reshape({1, 4}),
+                                 at::tensor({0.0f, 0.0f, 6e37f, 6e37f}).reshape({1, 4})}) {
+    auto y = RunRoiAlign(rois, none);
+    EXPECT_EQ(y.status().code(), absl::StatusCode::kInvalidArgument) << rois << y.status();
+  }
+  const at::Tensor rois = at::tensor({0.0f, 0.0f, 3.0f, 3.0f}).reshape({1, 4});
+  for (int64_t ratio : {int64_t{-1}, int64_t{1} << 30, std::numeric_limits<int64_t>::max()}) {
+    auto y = RunRoiAlign(rois, [ratio](onnx::NodeProto& node) {
+      SetInt(node, "sampling_ratio", ratio);
+    });
+    EXPECT_EQ(y.status().code(), absl::StatusCode::kInvalidArgument) << ratio << y.status();
+  }
+  auto y = RunRoiAlign(rois, [inf](onnx::NodeProto& node) {
+    SetFloat(node, "spatial_scale", inf);
+  });
+  EXPECT_EQ(y.status().code(), absl::StatusCode::kInvalidArgument) << y.status();
+}
+
+TEST(NnOpsTest, MaxUnpoolRefusesHugeOrOverflowingOutputs) {
+  // fuzz/regressions/onnx_loader/maxunpool_*: terabyte allocations and signed overflow.
+  const at::Tensor x = at::ones({1, 1, 2, 2});
+  const at::Tensor indices = at::zeros({1, 1, 2, 2}, at::kLong);
+  const int64_t int64_max = std::numeric_limits<int64_t>::max();
+  for (const auto& [kernel, strides] : std::vector<std::pair<int64_t, int64_t>>{
+           {int64_t{1} << 40, 1}, {2, int64_t{1} << 30}, {int64_max, 1}, {2, int64_max},
+           {0, 1}}) {
+    auto y = RunOne("MaxUnpool", 11, {x, indices}, kDynamic4,
+                    [kernel = kernel, strides = strides](onnx::NodeProto& node) {
+                      SetInts(node, "kernel_shape", {kernel, kernel});
+                      SetInts(node, "strides", {strides, strides});
+                    }, /*dynamic_inputs=*/true);
+    EXPECT_EQ(y.status().code(), absl::StatusCode::kInvalidArgument)
+        << kernel << " " << strides << ": " << y.status();
+  }
+  auto y = RunOne("MaxUnpool", 11, {x, indices}, kDynamic4, [](onnx::NodeProto& node) {
+    SetInts(node, "kernel_shape", {2, 2});
+    SetInts(node, "strides", {2, 2});
+  }, /*dynamic_inputs=*/true);
+  ASSERT_TRUE(y.ok()) << y.status();
+  EXPECT_EQ(y->sizes().vec(), (std::vector<int64_t>{1, 1, 4, 4}));
+}
+
+TEST(NnOpsTest, ResizeCropRoiFarOutsideIsClampedAndNonFiniteRefused) {
+  // fuzz/regressions/onnx_loader/resize_roi_out_of_range: -3e38 was cast to int64_t.
+  const at::Tensor x = at::tensor({1.0f, 2.0f}).reshape({1, 1, 1, 2});
+  const at::Tensor scales = at::tensor({1.0f, 1.0f, 1.0f, 2.0f});
+  auto crop = [](onnx::NodeProto& node) {
+    SetString(node, "mode", "linear");
+    SetString(node, "coordinate_transformation_mode", "tf_crop_and_resize");
+  };
+  const at::Tensor far = at::tensor({0.0f, 0.0f, 0.0f, -3e38f, 1.0f, 1.0f, 1.0f, 1.0f});
+  auto y = RunOne("Resize", 13, {x, far, scales}, kDynamic4, crop, /*dynamic_inputs=*/true);
+  ASSERT_TRUE(y.ok()) << y.status();
+  EXPECT_TRUE(at::isfinite(*y).all().item<bool>()) << *y;
+  const at::Tensor nan = at::tensor(
+      {0.0f, 0.0f, 0.0f, std::numeric_limits<float>::quiet_NaN(), 1.0f, 1.0f, 1.0f, 1.0f});
+  y = RunOne("Resize", 13, {x, nan, scales}, kDynamic4, crop, /*dynamic_inputs=*/true);
   EXPECT_EQ(y.status().code(), absl::StatusCode::kInvalidArgument) << y.status();
 }
 

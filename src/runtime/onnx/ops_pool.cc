@@ -21,6 +21,10 @@ namespace {
 
 using Outputs = absl::StatusOr<std::vector<at::Tensor>>;
 
+// MaxUnpool's output size comes from attributes and an input, not from the data it
+// holds: beyond this many elements (1 GiB of floats) a model or request is refused.
+constexpr int64_t kMaxUnpoolElements = int64_t{1} << 28;
+
 absl::Status CheckPoolRank(const at::Tensor& x, const char* op) {
   if (x.dim() < 3 || x.dim() > 5) {
     return absl::InvalidArgumentError(
@@ -236,7 +240,18 @@ Outputs MaxUnpool(const KernelContext& context) {
   }
   std::vector<int64_t> natural = {x.size(0), x.size(1)};
   for (size_t i = 0; i < rank; ++i) {
-    natural.push_back((x.size(2 + i) - 1) * strides[i] + kernel[i] - pads[i] - pads[i + rank]);
+    if (kernel[i] < 1 || strides[i] < 1 || pads[i] < 0 || pads[i + rank] < 0) {
+      return absl::InvalidArgumentError(
+          "MaxUnpool: kernel_shape and strides must be positive, pads not negative");
+    }
+    int64_t dim = 0;
+    if (__builtin_mul_overflow(x.size(2 + i) - 1, strides[i], &dim) ||
+        __builtin_add_overflow(dim, kernel[i], &dim) ||
+        __builtin_sub_overflow(dim, pads[i], &dim) ||
+        __builtin_sub_overflow(dim, pads[i + rank], &dim)) {
+      return absl::InvalidArgumentError("MaxUnpool: the output size overflows");
+    }
+    natural.push_back(dim);
   }
   std::vector<int64_t> out_shape = natural;
   if (context.has_input(2)) {
@@ -251,11 +266,17 @@ Outputs MaxUnpool(const KernelContext& context) {
     }
   }
   int64_t total = 1;
+  int64_t out_total = 1;
   for (size_t d = 0; d < natural.size(); ++d) {
     if (natural[d] < 0 || out_shape[d] < 0) {
       return absl::InvalidArgumentError("MaxUnpool: negative output dim");
     }
-    total *= natural[d];
+    if (__builtin_mul_overflow(total, natural[d], &total) ||
+        __builtin_mul_overflow(out_total, out_shape[d], &out_total) ||
+        total > kMaxUnpoolElements || out_total > kMaxUnpoolElements) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "MaxUnpool: the output would have more than ", kMaxUnpoolElements, " elements"));
+    }
   }
   at::Tensor flat_indices = indices.reshape({-1}).to(at::kLong);
   if (flat_indices.numel() > 0 &&

@@ -288,6 +288,12 @@ Outputs Recurrent(const KernelContext& context, Cell cell) {
   const int64_t batch = x.size(1);
   p.hidden = attrs.GetInt("hidden_size", r.size(2));
   const int64_t H = p.hidden;
+  // R is [directions, gates * H, H]: checking H against it first keeps gates * H in range.
+  int64_t gates_h = 0;
+  if (H < 1 || H != r.size(2) || __builtin_mul_overflow(p.gates, H, &gates_h)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "hidden_size ", H, " must be positive and match R's last dim ", r.size(2)));
+  }
   if (w.size(0) != p.directions || r.size(0) != p.directions || w.size(1) != p.gates * H ||
       r.size(1) != p.gates * H || r.size(2) != H || w.size(2) != x.size(2)) {
     return absl::InvalidArgumentError("W or R does not match direction, hidden_size or X");

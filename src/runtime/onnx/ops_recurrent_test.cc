@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "onnx/onnx_pb.h"
 #include "runtime/onnx/test_models.h"
 
@@ -54,6 +56,23 @@ TEST(RecurrentOpsTest, ReverseLstmStartsAtEachEntrysLastValidStep) {
   auto single = testing::CompileAndRun(ReverseLstm("forward"), {x});
   ASSERT_TRUE(single.ok()) << single.status();
   EXPECT_TRUE(at::allclose(y[0].select(1, 1), (*single)[0][0].select(1, 1)));
+}
+
+TEST(RecurrentOpsTest, HiddenSizeThatDoesNotMatchRIsInvalidBeforeAnyArithmetic) {
+  // fuzz/regressions/onnx_loader/lstm_hidden_size_int64_min: gates * hidden_size overflowed.
+  for (int64_t hidden : {std::numeric_limits<int64_t>::min(), int64_t{0}, int64_t{-2},
+                         std::numeric_limits<int64_t>::max()}) {
+    ModelBuilder builder(14);
+    builder.Input("x", kFloat, {3, 2, 1});
+    builder.Initializer("w", at::full({1, 8, 1}, 0.5f));
+    builder.Initializer("r", at::full({1, 8, 2}, 0.25f));
+    SetInt(builder.Node("LSTM", {"x", "w", "r"}, {"y"}, "lstm"), "hidden_size", hidden);
+    builder.Output("y", kFloat,
+                   {testing::kDynamic, testing::kDynamic, testing::kDynamic, testing::kDynamic});
+    auto outputs = testing::CompileAndRun(builder, {at::zeros({3, 2, 1})});
+    EXPECT_EQ(outputs.status().code(), absl::StatusCode::kInvalidArgument)
+        << hidden << ": " << outputs.status();
+  }
 }
 
 TEST(RecurrentOpsTest, UnknownDirectionIsInvalidArgument) {

@@ -19,6 +19,10 @@
 namespace aiaas::runtime::onnxrt {
 namespace {
 
+// The output size comes from attributes and inputs, not from data the caller sent: beyond
+// this many elements (1 GiB of floats) a model or request is refused.
+constexpr int64_t kMaxResizeElements = int64_t{1} << 28;
+
 using Outputs = absl::StatusOr<std::vector<at::Tensor>>;
 
 
@@ -97,9 +101,14 @@ AxisPlan PlanAxis(const ResizeOptions& o, int64_t in, int64_t out, double scale,
   plan.taps = o.mode == InterpolationMode::kNearest ? 1 : o.mode == InterpolationMode::kLinear ? 2 : 4;
   auto clamp = [in](int64_t i) { return std::clamp<int64_t>(i, 0, in - 1); };
   for (int64_t x = 0; x < out; ++x) {
-    const double c = SourceCoordinate(o, x, scale, in, in * scale, roi_start, roi_end);
+    const double exact = SourceCoordinate(o, x, scale, in, in * scale, roi_start, roi_end);
     plan.outside.push_back(o.coordinates == CoordinateMode::kTfCropAndResize &&
-                           (c < 0 || c > in - 1));
+                           (exact < 0 || exact > in - 1));
+    // Every tap of a coordinate more than 4 outside [0, in - 1] clamps to the same edge
+    // element, so clamping it there changes no result and keeps the casts below in range
+    // (the kernel refuses a non-finite roi; NaN cannot come from finite inputs here, but
+    // would read element 0 rather than cast).
+    const double c = std::isnan(exact) ? 0.0 : std::clamp(exact, -4.0, in + 3.0);
     if (o.mode == InterpolationMode::kNearest) {
       plan.indices.push_back(clamp(NearestIndex(o.nearest, c)));
       plan.weights.push_back(1.0);
@@ -258,7 +267,21 @@ Outputs ResizeWith(const KernelContext& context, const at::Tensor& x, std::vecto
     }
     for (size_t d = 0; d < rank; ++d) {
       if (!(scales[d] > 0)) return absl::InvalidArgumentError("scales must be positive");
-      out[d] = static_cast<int64_t>(std::floor(x.size(d) * scales[d]));
+      const double size = std::floor(x.size(d) * scales[d]);
+      if (!(size <= static_cast<double>(kMaxResizeElements))) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            context.op_type(), ": the output would have more than ", kMaxResizeElements,
+            " elements"));
+      }
+      out[d] = static_cast<int64_t>(size);
+    }
+  }
+  int64_t total = 1;
+  for (int64_t dim : out) {
+    if (__builtin_mul_overflow(total, dim, &total) || total > kMaxResizeElements) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          context.op_type(), ": the output would have more than ", kMaxResizeElements,
+          " elements"));
     }
   }
   if (options.coordinates == CoordinateMode::kTfCropAndResize && roi.size() != 2 * rank) {
@@ -267,6 +290,12 @@ Outputs ResizeWith(const KernelContext& context, const at::Tensor& x, std::vecto
                      " values"));
   }
   if (options.coordinates != CoordinateMode::kTfCropAndResize) roi.clear();
+  for (double value : roi) {
+    if (!std::isfinite(value)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(context.op_type(), ": the roi must hold finite values"));
+    }
+  }
   const at::ScalarType type = x.scalar_type() == at::kDouble ? at::kDouble : at::kFloat;
   at::Tensor y = Interpolate(x.to(type), out, scales, roi, options);
   if (at::isIntegralType(x.scalar_type(), /*includeBool=*/false)) y = at::round(y);
