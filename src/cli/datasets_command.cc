@@ -52,18 +52,9 @@ absl::Status RunPush(CommandContext& context) {
   if (std::optional<std::string> format = context.args.Value("format")) {
     parts.push_back(MultipartPart::Text("format", *format));
   }
-  std::unique_ptr<ProgressBar> progress;
-  ProgressCallback on_progress;
-  if (context.err_is_terminal) {
-    progress = std::make_unique<ProgressBar>(context.err,
-                                             std::filesystem::path(file).filename().string());
-    on_progress = [bar = progress.get()](int64_t sent, int64_t total) {
-      if (sent > 0 || total > 0) bar->Update(sent, total);
-    };
-  }
   absl::StatusOr<HttpResponse> response =
-      context.http.PostMultipart(UrlPath({"api", "v1", "datasets"}), parts, on_progress);
-  if (progress != nullptr) progress->Finish();
+      PostMultipartWithProgress(context.http, UrlPath({"api", "v1", "datasets"}), parts, file,
+                                context.err, context.err_is_terminal);
   absl::StatusOr<json> version = DecodeJsonResponse(response);
   if (!version.ok()) return version.status();
   if (context.global.json) {

@@ -78,19 +78,9 @@ absl::Status RunPush(CommandContext& context) {
     parts.push_back(MultipartPart::Text("description", *description));
   }
 
-  std::unique_ptr<ProgressBar> progress;
-  ProgressCallback on_progress;
-  if (context.err_is_terminal) {
-    const size_t slash = file.find_last_of('/');
-    progress = std::make_unique<ProgressBar>(
-        context.err, slash == std::string::npos ? file : file.substr(slash + 1));
-    on_progress = [bar = progress.get()](int64_t sent, int64_t total) {
-      if (sent > 0 || total > 0) bar->Update(sent, total);
-    };
-  }
-  absl::StatusOr<HttpResponse> response = context.http.PostMultipart(
-      UrlPath({"api", "v1", "models", name, "versions"}), parts, on_progress);
-  if (progress != nullptr) progress->Finish();
+  absl::StatusOr<HttpResponse> response = PostMultipartWithProgress(
+      context.http, UrlPath({"api", "v1", "models", name, "versions"}), parts, file, context.err,
+      context.err_is_terminal);
   absl::StatusOr<json> version = DecodeJsonResponse(response);
   if (!version.ok()) return version.status();
   if (context.global.json) {

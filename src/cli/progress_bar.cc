@@ -1,5 +1,6 @@
 #include "cli/progress_bar.h"
 
+#include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -54,6 +55,24 @@ void ProgressBar::Draw(bool waiting) {
   out_ << "\r" << line << std::flush;
   last_line_chars_ = chars;
   drawn_ = true;
+}
+
+absl::StatusOr<HttpResponse> PostMultipartWithProgress(
+    HttpClient& http, absl::string_view path, const std::vector<MultipartPart>& parts,
+    const std::string& file, std::ostream& err, bool err_is_terminal) {
+  std::unique_ptr<ProgressBar> progress;
+  ProgressCallback on_progress;
+  if (err_is_terminal) {
+    const size_t slash = file.find_last_of('/');
+    progress = std::make_unique<ProgressBar>(
+        err, slash == std::string::npos ? file : file.substr(slash + 1));
+    on_progress = [bar = progress.get()](int64_t sent, int64_t total) {
+      if (sent > 0 || total > 0) bar->Update(sent, total);
+    };
+  }
+  absl::StatusOr<HttpResponse> response = http.PostMultipart(path, parts, on_progress);
+  if (progress != nullptr) progress->Finish();
+  return response;
 }
 
 }  // namespace aiaas::cli

@@ -8,6 +8,7 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "cli/http_client.h"
 
 namespace aiaas::cli {
 
@@ -49,6 +50,12 @@ class ProgressBar {
   bool drawn_ = false;
   bool drew_complete_ = false;
 };
+
+// POSTs a multipart form whose upload is `file` (a local path), drawing a ProgressBar
+// labelled with the file's base name on `err` while it is sent when `err_is_terminal`.
+[[nodiscard]] absl::StatusOr<HttpResponse> PostMultipartWithProgress(
+    HttpClient& http, absl::string_view path, const std::vector<MultipartPart>& parts,
+    const std::string& file, std::ostream& err, bool err_is_terminal);
 
 }  // namespace aiaas::cli
 
