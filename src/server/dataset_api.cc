@@ -26,8 +26,8 @@ constexpr size_t kMaxTextPartBytes = 4096;
 constexpr size_t kDefaultPreviewRows = 20;
 constexpr size_t kMaxPreviewRows = 1000;
 
-std::string DatasetResource(std::string_view tenant, std::string_view name,
-                            std::string_view version = "") {
+std::string DatasetResource(absl::string_view tenant, absl::string_view name,
+                            absl::string_view version = "") {
   return absl::StrCat("dataset:", tenant, "/", name, version.empty() ? "" : "@", version);
 }
 
@@ -48,7 +48,7 @@ absl::StatusOr<const services::Caller*> Authorize(const HttpRequest& request, Ac
   AIAAS_ASSIGN_OR_RETURN(const services::Caller* caller, CallerOf(request));
   if (!caller->Allows(action)) {
     return absl::PermissionDeniedError(absl::StrCat("this API key lacks the '",
-                                                    services::ActionName(action),
+                                                    std::string(services::ActionName(action)),
                                                     "' permission"));
   }
   return caller;

@@ -35,7 +35,7 @@ absl::StatusOr<const services::Caller*> Authorize(const HttpRequest& request, Ac
   AIAAS_ASSIGN_OR_RETURN(const services::Caller* caller, CallerOf(request));
   if (!caller->Allows(action)) {
     return absl::PermissionDeniedError(absl::StrCat(
-        "this API key lacks the '", services::ActionName(action), "' permission"));
+        "this API key lacks the '", std::string(services::ActionName(action)), "' permission"));
   }
   return caller;
 }

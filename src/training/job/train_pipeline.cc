@@ -1,6 +1,7 @@
 #include "training/job/train_pipeline.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <torch/nn/module.h>
 
 #include <algorithm>
