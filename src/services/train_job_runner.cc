@@ -124,6 +124,7 @@ JobRunResult TrainJobRunner::Run(JobContext& context) {
   }
 
   json last_epoch = json::object();  // val metrics shown with every step's progress
+  json last_step = json::object();   // the epoch's end shows its last step too
   training::TrainingCallbacks callbacks;
   callbacks.on_step = [&](const training::TrainStepReport& s) {
     json progress = {{"epoch", s.epoch},
@@ -138,12 +139,16 @@ JobRunResult TrainJobRunner::Run(JobContext& context) {
       if (last_epoch.contains(key)) progress[key] = last_epoch[key];
     }
     context.ReportProgress(progress);
+    last_step = std::move(progress);
     return !context.ShouldStop();
   };
   callbacks.on_epoch_end = [&](const training::TrainEpochReport& e,
                                const std::string& bytes) -> absl::Status {
     last_epoch = EpochJson(e);
-    json progress = last_epoch;
+    json progress = last_step;
+    for (const auto& [key, value] : last_epoch.items()) {
+      if (key != "seconds") progress[key] = value;
+    }
     progress["epochs"] = epochs;
     context.Log(EpochLine(e, epochs));
     return context.ReportEpoch(progress, last_epoch, bytes);
