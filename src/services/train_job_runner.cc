@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -77,6 +78,21 @@ std::string MetricsLine(const json& metrics) {
   return line;
 }
 
+// A version an earlier attempt of `job` registered before the server died (the push
+// happened, the job's end was not recorded): the job is done, nothing to train again.
+std::optional<storage::VersionRecord> AlreadyRegistered(ModelRegistry& registry,
+                                                        const storage::JobRecord& job) {
+  if (job.attempts <= 1 || job.output_model.empty()) return std::nullopt;
+  absl::StatusOr<std::vector<storage::VersionRecord>> versions =
+      registry.ListVersions(job.tenant, job.output_model);
+  if (!versions.ok()) return std::nullopt;
+  for (const storage::VersionRecord& version : *versions) {
+    const json lineage = json::parse(version.lineage_json, nullptr, /*allow_exceptions=*/false);
+    if (lineage.is_object() && lineage.value("job", std::string()) == job.id) return version;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 absl::StatusOr<CheckedJob> TrainJobRunner::Check(const std::string& tenant, const json& spec) {
@@ -91,6 +107,15 @@ absl::StatusOr<CheckedJob> TrainJobRunner::Check(const std::string& tenant, cons
 
 JobRunResult TrainJobRunner::Run(JobContext& context) {
   const storage::JobRecord& job = context.job();
+  if (std::optional<storage::VersionRecord> done = AlreadyRegistered(*registry_, job)) {
+    context.Log(absl::StrCat("version ", done->version, " of ", done->model,
+                             " was registered by an earlier attempt; nothing left to do"));
+    JobRunResult result = JobRunResult::Of(JobRunResult::Kind::kSucceeded);
+    result.metrics = json::parse(done->metrics_json, nullptr, /*allow_exceptions=*/false);
+    if (!result.metrics.is_object()) result.metrics = json::object();
+    result.output_version = done->version;
+    return result;
+  }
   const json spec_json = json::parse(job.spec_json, nullptr, /*allow_exceptions=*/false);
   absl::StatusOr<PreparedRun> prepared = Prepare(*datasets_, job.tenant, spec_json);
   if (!prepared.ok()) return JobRunResult::Failed(std::string(prepared.status().message()));

@@ -26,7 +26,9 @@ struct TrainJobRunnerOptions {
 // cannot work is rejected before it is queued. Run() plans again, trains with progress
 // per step and a checkpoint per epoch (resuming from the last one), evaluates on the
 // test split and pushes the native bundle with its metrics and lineage
-// ({"dataset", "dataset_version", "job", "test_row_indices"}).
+// ({"dataset", "dataset_version", "job", "test_row_indices"}). A resumed job whose
+// earlier attempt already pushed its version (crash between push and the job's end)
+// succeeds with that version instead of training again.
 //
 // Thread-safety: Check and Run may run concurrently; the borrowed services must
 // outlive the runner.

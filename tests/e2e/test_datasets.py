@@ -167,7 +167,7 @@ class DatasetRefusalTest(E2ETestCase):
     def test_non_numeric_cell_in_numeric_column(self):
         rows = "".join("%d,%d\n" % (i, i * 2) for i in range(20))
         data = ("x,y\n" + rows + "7,seven\n").encode()
-        self.refused(data, 400, ["line 22", "seven", "'y'"])
+        self.refused(data, 400, ["line 22", "seven", ("'y'", '"y"')])
 
     def test_empty_file_and_header_only(self):
         self.refused(b"", 400, ["empty"])
