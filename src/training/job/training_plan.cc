@@ -27,13 +27,6 @@ TargetKind TargetKindOf(Task task) {
   return TargetKind::kNone;
 }
 
-std::vector<size_t> Pick(const std::vector<size_t>& rows, const std::vector<size_t>& positions) {
-  std::vector<size_t> picked;
-  picked.reserve(positions.size());
-  for (size_t position : positions) picked.push_back(rows[position]);
-  return picked;
-}
-
 // Train / validation / test rows among `rows`, stratified by class for classification.
 absl::Status SplitTableRows(const TrainJobSpec& spec, const DataTable& table,
                             const std::vector<size_t>& rows, TrainingPlan& plan) {
@@ -54,9 +47,9 @@ absl::Status SplitTableRows(const TrainJobSpec& spec, const DataTable& table,
   }
   AIAAS_ASSIGN_OR_RETURN(RowSplit split,
                          SplitRows(rows.size(), options, classes ? &*classes : nullptr));
-  plan.train_rows = Pick(rows, split.train);
-  plan.validation_rows = Pick(rows, split.validation);
-  plan.test_rows = Pick(rows, split.test);
+  plan.train_rows = RowsAt(rows, split.train);
+  plan.validation_rows = RowsAt(rows, split.validation);
+  plan.test_rows = RowsAt(rows, split.test);
   return absl::OkStatus();
 }
 

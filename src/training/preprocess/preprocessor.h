@@ -21,7 +21,10 @@
 //
 // Typical training use:
 //   AIAAS_ASSIGN_OR_RETURN(std::vector<size_t> rows, RowsToTrainOn(spec, target, table));
-//   ... split `rows` (SplitRows) into train / validation / test ...
+//   // Classification: stratify by class, with `classes` from
+//   // LabelEncoder::Fit(*table.Find(target.column), MissingTargets::kSkip)->EncodeRows(...).
+//   AIAAS_ASSIGN_OR_RETURN(RowSplit split, SplitRows(rows.size(), options, &classes));
+//   std::vector<size_t> train_rows = RowsAt(rows, split.train);  // positions -> table rows
 //   AIAAS_ASSIGN_OR_RETURN(FittedPreprocessor prep,
 //                          FittedPreprocessor::Fit(spec, target, table, train_rows));
 //   AIAAS_ASSIGN_OR_RETURN(Matrix x, prep.TransformTable(table, train_rows));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <utility>
 
@@ -153,6 +154,16 @@ absl::StatusOr<RowSplit> StratifiedSplit(size_t n, const SplitOptions& options,
 }
 
 }  // namespace
+
+std::vector<size_t> RowsAt(const std::vector<size_t>& rows, const std::vector<size_t>& positions) {
+  std::vector<size_t> picked;
+  picked.reserve(positions.size());
+  for (size_t position : positions) {
+    if (position >= rows.size()) std::abort();  // a caller bug, not bad input
+    picked.push_back(rows[position]);
+  }
+  return picked;
+}
 
 SplitRandom::SplitRandom(uint64_t seed) {
   uint64_t x = seed;

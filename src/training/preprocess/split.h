@@ -53,6 +53,11 @@ struct RowSplit {
 [[nodiscard]] absl::StatusOr<RowSplit> SplitRows(
     size_t n, const SplitOptions& options, const std::vector<int64_t>* class_labels = nullptr);
 
+// `rows[positions[i]]` for each i: turns SplitRows' positions back into table rows when
+// the split was over a subset of the rows. Every position must be < rows.size()
+// (aborts otherwise: positions come from SplitRows, never from users).
+std::vector<size_t> RowsAt(const std::vector<size_t>& rows, const std::vector<size_t>& positions);
+
 // The PRNG behind SplitRows, exposed for tests and for other deterministic shuffles
 // (e.g. epoch order). xoshiro256** seeded through splitmix64.
 class SplitRandom {

@@ -176,5 +176,9 @@ TEST(StratifiedSplitTest, SameSeedSameSplit) {
   EXPECT_NE(a->test, c->test);
 }
 
+TEST(RowsAtTest, MapsPositionsToRows) {
+  EXPECT_THAT(RowsAt({3, 5, 8, 13}, {0, 2, 3}), ElementsAre(3, 8, 13));
+}
+
 }  // namespace
 }  // namespace aiaas::training

@@ -271,7 +271,7 @@ absl::StatusOr<std::string> SerializeTrainState(const TrainState& state) {
       const double row[kHistoryColumns] = {
           static_cast<double>(m.epoch), m.train_loss, m.val_loss.value_or(nan),
           m.val_accuracy.value_or(nan), m.lr,         m.seconds};
-      for (int64_t c = 0; c < kHistoryColumns; ++c) rows[i][c] = row[c];
+      for (int64_t c = 0; c < kHistoryColumns; ++c) rows[static_cast<int64_t>(i)][c] = row[c];
     }
     archive.write("history", history, /*is_buffer=*/true);
     WriteWeights(archive, "model", state.model_weights);
