@@ -234,6 +234,21 @@ class TrainingTest(JobHelpers, E2ETestCase):
         self.assertAlmostEqual(1 - ss_res / ss_tot, metrics["r2"], places=4)
         print("\n  diabetes: r2 %.4f (sklearn %.4f)" % (metrics["r2"], sklearn_r2))
 
+    def test_digits_autoencoder_beats_the_mean(self):
+        spec = {"type": "train", "dataset": "digits", "target": "label",
+                "task": "reconstruction", "preprocess": {"scale": "minmax"},
+                "model": {"architecture": "autoencoder", "encoder": [128, 64], "latent": 16},
+                "loss": "mse", "optimizer": {"name": "adam", "lr": 0.003},
+                "epochs": 30, "batch_size": 32, "seed": 7, "output_model": "digits-ae"}
+        job = self.succeeded(self.submit(spec), timeout=300)
+        metrics = job["metrics"]
+        ratio = metrics["baseline_mse"] / metrics["reconstruction_mse"]
+        self.assertGreaterEqual(ratio, 5.0, metrics)
+        out = self.infer("digits-ae", table_of(digits_csv_gz())[0][:3])
+        self.assertEqual(out["reconstruction"]["shape"], [3, 64])
+        print("\n  digits autoencoder: mse %.4f vs mean %.4f (%.1fx)"
+              % (metrics["reconstruction_mse"], metrics["baseline_mse"], ratio))
+
     def test_bad_specs_are_400_at_submit(self):
         url = SERVER.url + "/api/v1/jobs"
         wrong_loss = {"type": "train", "dataset": "diabetes", "target": "target",
