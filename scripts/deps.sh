@@ -12,7 +12,7 @@ PACKAGES=(
   # ONNX: protobuf model format, checker and shape inference; the backend test data
   libonnx-dev libprotobuf-dev libonnx-testdata
   # datasets: gzip (zlib) and .npz archives (libzip)
-  zlib1g-dev libzip-dev
+  zlib1g-dev libzip-dev zipcmp zipmerge ziptool  # libzip-config.cmake needs the three tools
   # tests and tools
   libgtest-dev libgmock-dev libbenchmark-dev python3-torch python3-onnx python3-sklearn curl openssl clang-format
   clang-tidy

@@ -13,10 +13,12 @@ cd "$(dirname "$0")/.."
 BUILD=${FUZZ_BUILD_DIR:-build-fuzz}
 RUN_SECONDS=${FUZZ_SECONDS:-60}
 JOBS=${FUZZ_JOBS:-1}
-read -r -a TARGETS <<< "${FUZZ_TARGETS:-kserve_json model_name multipart api_key}"
+read -r -a TARGETS <<< "${FUZZ_TARGETS:-kserve_json model_name multipart api_key onnx_loader}"
 # Inputs longer than this are not tried: large enough for every code path, small
-# enough to keep thousands of executions per second.
-declare -A MAX_LEN=([kserve_json]=16384 [multipart]=8192 [model_name]=512 [api_key]=256)
+# enough to keep executions fast (thousands a second; hundreds for onnx_loader, whose
+# loads run the ONNX checker and ATen kernels).
+declare -A MAX_LEN=([kserve_json]=16384 [multipart]=8192 [model_name]=512 [api_key]=256
+                   [onnx_loader]=32768)
 
 if [ ! -f "$BUILD/build.ninja" ]; then
   CC=clang CXX=clang++ cmake -S . -B "$BUILD" -G Ninja -DAIAAS_FUZZ=ON

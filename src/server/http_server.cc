@@ -30,6 +30,7 @@ class BeastHttpServer final : public HttpServer {
     state_.options = options;
     state_.router = router;
     state_.workers = &workers_;
+    state_.streams = std::make_shared<StreamRegistry>(options.max_streams);
   }
 
   ~BeastHttpServer() override { Stop(); }
@@ -63,7 +64,12 @@ class BeastHttpServer final : public HttpServer {
     }
   }
 
-  void BeginDrain() override { state_.draining = true; }
+  // Open streams are ended now: they may never end by themselves, and the
+  // drain waits for every request in flight, streams included.
+  void BeginDrain() override {
+    state_.draining = true;
+    state_.streams->EndAll();
+  }
 
   bool WaitIdle(absl::Duration timeout) override {
     absl::MutexLock lock(&state_.mu);
@@ -82,6 +88,9 @@ class BeastHttpServer final : public HttpServer {
     io_.stop();
     for (auto& thread : threads_) thread.join();
     threads_.clear();
+    // The stopped I/O context still holds the open streams' writers (in their
+    // pending operations) until it is destroyed; their streams go now.
+    state_.streams->DropAll();
     workers_.stop();
     workers_.join();
   }
@@ -112,6 +121,11 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Create(const HttpServerO
                                                                const Router* router) {
   if (options.io_threads < 1 || options.worker_threads < 1) {
     return absl::InvalidArgumentError("--http-threads and --worker-threads must be at least 1");
+  }
+  if (options.max_streams < 0 || options.stream_poll_interval_ms < 1 ||
+      options.max_stream_buffer_bytes < 1) {
+    return absl::InvalidArgumentError(
+        "--max-event-streams must be >= 0, the stream poll interval and buffer >= 1");
   }
   auto server = std::make_unique<BeastHttpServer>(options, router);
   auto status = server->Bind();

@@ -38,6 +38,18 @@ struct HttpServerOptions {
   // Most chunks a chunked request body may have (defeats bodies of millions
   // of one-byte chunks).
   int64_t max_body_chunks = 100000;
+  // Streamed responses (HttpResponse::stream, e.g. Server-Sent Events).
+  // Most streams open at once, each holding its connection; a further stream
+  // response is answered 503 with Retry-After instead.
+  int64_t max_streams = 64;
+  int64_t stream_poll_interval_ms = 250;  // how often an open stream is polled
+  // Silence after which an SSE comment (": keep-alive\n\n") is sent, so
+  // proxies and clients do not take a quiet stream for a dead one; 0: never.
+  int64_t stream_keepalive_ms = 15000;
+  // Bytes of one stream polled but not yet written (a slow reader); beyond
+  // this the connection is dropped. Each write must also finish within
+  // idle_timeout_s.
+  int64_t max_stream_buffer_bytes = 1LL << 20;
   // Called on the I/O thread for every routed request after its headers
   // (path params and route set, body not read yet): returns a response to
   // send instead (e.g. 401, 429), or nullopt to go on. It may fill
@@ -55,11 +67,15 @@ struct HttpServerOptions {
 // same request logic and limits for both): I/O threads parse requests and
 // write responses; handlers run on a separate worker pool so a slow model
 // never stalls the network loop. Streamed routes receive their body chunk by
-// chunk (never held whole in memory).
+// chunk (never held whole in memory); streamed responses
+// (HttpResponse::stream) are polled on the I/O threads on a timer and sent
+// chunk by chunk (server/http_stream_writer.h).
 //
 // Lifecycle: Create() binds; Start() serves; BeginDrain() makes every new
-// request except health checks a 503 while in-flight ones finish;
-// WaitIdle() waits for them; Stop() (or destruction) closes everything.
+// request except health checks a 503 while in-flight ones finish, and ends
+// every open response stream (they may never end by themselves); WaitIdle()
+// waits for them; Stop() (or destruction) closes everything and releases
+// every stream still open.
 // Thread-safety: lifecycle methods from one controlling thread.
 class HttpServer {
  public:

@@ -54,7 +54,7 @@ constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
 // logic is the same code for both, and the plain instantiation contains no
 // TLS code at all (`if constexpr`), so plain HTTP pays nothing for TLS.
 template <typename Stream>
-class Session : public std::enable_shared_from_this<Session<Stream>> {
+class Session : public std::enable_shared_from_this<Session<Stream>>, public StreamConnection {
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
  public:
@@ -148,6 +148,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     path_ = request_.path.substr(0, 256);
     route_ = "unmatched";
     keep_alive_ = header.keep_alive();
+    http10_ = header.version() < 11;
     has_body_ = header.has_content_length() || header.chunked();
     if (header.has_content_length() && header[http::field::content_length] == "0") {
       has_body_ = false;
@@ -383,7 +384,68 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     Dispatch(&finish_handler_);
   }
 
-  void Respond(HttpResponse response) { Write(std::move(response), !keep_alive_); }
+  void Respond(HttpResponse response) {
+    if (response.stream != nullptr) return StartStream(std::move(response));
+    Write(std::move(response), !keep_alive_);
+  }
+
+  // Writes the header of a stream response, then hands the connection to a
+  // StreamWriter (which keeps this session alive) until the stream ends.
+  void StartStream(HttpResponse response) {
+    auto writer = std::make_shared<StreamWriter>(
+        std::move(response.stream), this->shared_from_this(), state_->streams,
+        StreamWriterOptionsFor(state_->options, /*chunked=*/!http10_));
+    if (absl::Status admitted = state_->streams->Add(writer); !admitted.ok()) {
+      return RespondAndClose(ErrorResponse(admitted));  // 503 with Retry-After
+    }
+    status_ = response.status;
+    auto header = std::make_shared<http::response<http::empty_body>>();
+    Fill(*header, response, /*close=*/true);
+    header->set(http::field::cache_control, "no-cache");
+    header->set("X-Accel-Buffering", "no");  // nginx: pass each event on at once
+    if (!http10_) header->chunked(true);
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*header);
+    tcp().expires_after(std::chrono::seconds(state_->options.idle_timeout_s));
+    http::async_write_header(
+        stream_, *serializer,
+        [self = this->shared_from_this(), header, serializer, writer](beast::error_code ec, size_t) {
+          if (ec) return self->Abandon();
+          self->tcp().expires_never();  // each StreamWrite sets its own timeout
+          writer->Start();
+        });
+  }
+
+  net::any_io_executor StreamExecutor() override { return stream_.get_executor(); }
+
+  void StreamWrite(net::const_buffer bytes, StreamConnection::Done done) override {
+    tcp().expires_after(std::chrono::seconds(state_->options.idle_timeout_s));
+    net::async_write(stream_, bytes,
+                     [self = this->shared_from_this(), done = std::move(done)](
+                         beast::error_code ec, size_t) { done(ec); });
+  }
+
+  void StreamRead(net::mutable_buffer scratch, StreamConnection::Done done) override {
+    stream_reading_ = true;
+    stream_.async_read_some(scratch, [self = this->shared_from_this(), done = std::move(done)](
+                                         beast::error_code ec, size_t) {
+      self->stream_reading_ = false;
+      if (self->stream_closing_) self->Close();  // StreamEnd waited for this read to stop
+      done(ec);
+    });
+  }
+
+  void StreamEnd(bool clean) override {
+    Finished();
+    if (!clean) {
+      tls_up_ = false;  // no close_notify: the peer is gone or too slow
+      return CloseSocket();
+    }
+    if (!stream_reading_) return Close();
+    // The TLS shutdown must not run beside the pending read: cancel it first.
+    stream_closing_ = true;
+    beast::error_code ignored;
+    tcp().socket().cancel(ignored);
+  }
 
   void RespondAndClose(HttpResponse response) { Write(std::move(response), true); }
 
@@ -423,6 +485,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void OnWritten(beast::error_code ec, bool close) {
+    Finished();
+    if (ec || close) return Close();
+    ReadHeader();
+  }
+
+  // The response went out (or the stream ended): metrics, access log, and
+  // the request no longer counts as in flight.
+  void Finished() {
     if (counted_) {
       if (state_->options.on_response) state_->options.on_response(route_, status_);
       if (state_->options.access_log) {
@@ -435,8 +505,6 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       }
     }
     EndRequest();
-    if (ec || close) return Close();
-    ReadHeader();
   }
 
   // The client went away mid-request: nothing to answer.
@@ -508,6 +576,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   int64_t streamed_bytes_ = 0;  // body bytes of the current streamed request
   bool watching_ = false;
   bool keep_alive_ = false;
+  bool http10_ = false;  // the request was HTTP/1.0: no chunked framing
+  bool stream_reading_ = false;  // a stream response's StreamRead is outstanding
+  bool stream_closing_ = false;  // StreamEnd(clean) waits for that read to stop
   bool has_body_ = false;
   bool counted_ = false;
   bool tls_up_ = false;  // TLS only: the handshake finished and no shutdown started

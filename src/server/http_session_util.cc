@@ -66,4 +66,13 @@ bool IsConnectionGone(const boost::system::error_code& ec) {
          ec.category() == net::error::get_ssl_category();
 }
 
+StreamWriterOptions StreamWriterOptionsFor(const HttpServerOptions& options, bool chunked) {
+  StreamWriterOptions stream;
+  stream.poll_interval_ms = options.stream_poll_interval_ms;
+  stream.keepalive_ms = options.stream_keepalive_ms;
+  stream.max_buffered_bytes = options.max_stream_buffer_bytes;
+  stream.chunked = chunked;
+  return stream;
+}
+
 }  // namespace aiaas::server

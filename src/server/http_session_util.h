@@ -8,6 +8,8 @@
 #include <vector>
 #include <boost/system/error_code.hpp>
 
+#include "server/http_server.h"
+#include "server/http_stream_writer.h"
 #include "server/http_types.h"
 
 // The parts of one HTTP connection's logic that do not depend on the stream
@@ -33,6 +35,10 @@ HttpResponse TooLarge(int64_t limit, bool streamed);
 
 // 413 for a chunked body of more than `max_chunks` chunks.
 HttpResponse TooManyChunks(int64_t max_chunks);
+
+// How a stream response is sent under `options`; `chunked` is false for an
+// HTTP/1.0 client (the body then ends when the connection closes).
+StreamWriterOptions StreamWriterOptionsFor(const HttpServerOptions& options, bool chunked);
 
 // True for a read result that means the client is gone or the transport
 // failed (end of stream, reset, timeout, cancellation, any TLS error): the

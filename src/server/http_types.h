@@ -53,14 +53,43 @@ struct HttpRequest {
   }
 };
 
+// The body of a streamed response (Server-Sent Events: a training job's
+// progress), produced piece by piece while the connection stays open. The
+// server polls it on the connection's I/O thread right after the header is
+// sent and then every HttpServerOptions::stream_poll_interval_ms, so an open
+// stream never holds a worker thread. Owned by the server from the moment the
+// handler returns it; destroyed (on the I/O thread, or in HttpServer::Stop)
+// as soon as the stream ends, the client disconnects, a write times out or
+// the client reads too slowly, or the server begins to shut down.
+class ResponseStream {
+ public:
+  virtual ~ResponseStream() = default;
+
+  // Must not block. Returns the next bytes to send — everything available,
+  // e.g. one or more complete "data: ...\n\n" events — or "" when there is
+  // nothing new yet, or nullopt when the stream has ended (the response is
+  // then finished and Poll is not called again). Called on one thread at a
+  // time, never after the stream was released.
+  virtual std::optional<std::string> Poll() = 0;
+};
+
 // A response. When `file_path` is set the file's bytes are streamed as the
-// body and `body` is ignored.
+// body and `body` is ignored. When `stream` is set the body comes from it
+// (see ResponseStream; `body` and `file_path` are ignored): the server sends
+// the header with `Transfer-Encoding: chunked` (close-delimited to an
+// HTTP/1.0 client), `Cache-Control: no-cache` and `X-Accel-Buffering: no`,
+// writes each piece as it is polled, sends an SSE comment
+// (": keep-alive\n\n") after HttpServerOptions::stream_keepalive_ms of
+// silence, and closes the connection after the stream ends. Beyond
+// HttpServerOptions::max_streams open streams, or while the server shuts
+// down, the response is replaced by a JSON 503 with Retry-After.
 struct HttpResponse {
   int status = 200;
-  std::string content_type = "application/json";
+  std::string content_type = "application/json";  // "text/event-stream" for SSE
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string file_path;
+  std::shared_ptr<ResponseStream> stream;
 };
 
 // Delivers a handler's response. Call exactly once, from any thread.

@@ -32,6 +32,7 @@
 #include "server/audit_api.h"
 #include "server/dataset_api.h"
 #include "server/job_api.h"
+#include "server/job_events_api.h"
 #include "server/auth_api.h"
 #include "server/http_server.h"
 #include "server/inference_api.h"
@@ -102,6 +103,9 @@ ABSL_FLAG(int, training_threads, 1,
           "LibTorch intra-op threads of each training job (separate from --intra-op-threads)");
 ABSL_FLAG(int64_t, max_body_chunks, 100000,
           "Most chunks one chunked request body may have (413 beyond)");
+ABSL_FLAG(int64_t, max_event_streams, 64,
+          "Most streamed responses (Server-Sent Events) open at once, each holding a "
+          "connection (503 with Retry-After beyond)");
 ABSL_FLAG(std::vector<std::string>, allowed_hosts, {},
           "Comma-separated Host header names (without port) the server answers; others get "
           "421. Default: the --host address, localhost, 127.0.0.1 and [::1]");
@@ -249,6 +253,10 @@ int Run() {
   }
   if (absl::GetFlag(FLAGS_header_timeout_s) < 1 || absl::GetFlag(FLAGS_idle_timeout_s) < 1) {
     LogError("--header-timeout-s and --idle-timeout-s must be >= 1");
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_max_event_streams) < 0) {
+    LogError("--max-event-streams must be >= 0");
     return 2;
   }
   Logger::Get().set_format(log_format == "json" ? LogFormat::kJson : LogFormat::kText);
@@ -433,6 +441,7 @@ int Run() {
     return 1;
   }
   server::RegisterJobApi(&router, &jobs);
+  server::RegisterJobEventsApi(&router, &jobs);
 
   server::HttpServerOptions http;
   http.host = host;
@@ -445,6 +454,7 @@ int Run() {
   http.header_timeout_s = absl::GetFlag(FLAGS_header_timeout_s);
   http.access_log = absl::GetFlag(FLAGS_access_log);
   http.max_body_chunks = absl::GetFlag(FLAGS_max_body_chunks);
+  http.max_streams = absl::GetFlag(FLAGS_max_event_streams);
   http.allowed_hosts = AllowedHosts(http.host, absl::GetFlag(FLAGS_allowed_hosts));
   http.admit = server::WithAuditLog(audit->get(),
                                     auth_on ? admission.Hook() : server::AuthOffAdmission());

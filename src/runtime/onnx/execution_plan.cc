@@ -12,6 +12,8 @@
 #include "common/status_macros.h"
 #include "onnx/onnx_pb.h"
 #include "runtime/onnx/display_names.h"
+#include "runtime/onnx/kernel_memo.h"
+#include "runtime/onnx/plan_fusion.h"
 #include "runtime/onnx/tensor_conversion.h"
 
 namespace aiaas::runtime::onnxrt {
@@ -143,6 +145,11 @@ absl::StatusOr<std::unique_ptr<GraphPlan>> PlanBuilder::Build(
     plan->output_slots.push_back(slots.Read(output.name()));
   }
   if (options_.fold_constants) FoldConstants(*plan, constants);
+  if (options_.fuse_chains) {
+    FuseNodeChains(*plan, constants);
+    PrepareConstantLayouts(*plan, constants);
+    MemoizeSmallIntegerNodes(*plan);
+  }
   PlanReleases(*plan, constants);
   *outer = slots.outer();
   return plan;

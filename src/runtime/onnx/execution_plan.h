@@ -29,6 +29,9 @@ struct GraphPlan;
 
 struct PlannedNode {
   const onnx::NodeProto* node = nullptr;  // owned by the model the plan was built from
+  // Non-empty for a fused chain (plan_fusion.h): "Gelu", "MatMul+Add", ... `node` is then the
+  // chain's last node and `inputs` are the chain's inputs from outside it.
+  std::string fused_as;
   KernelFn kernel;
   Determinism determinism = Determinism::kDeterministic;
   int opset = 0;
@@ -59,6 +62,10 @@ struct PlanOptions {
   // A folded result larger than this stays a node that runs every time, so a small
   // model cannot make the server hold a huge precomputed tensor.
   int64_t max_folded_bytes = int64_t{64} << 20;
+  // Replace chains such as the exported GELU by one ATen call, store Conv and Gemm weights
+  // in the layouts the kernels use (plan_fusion.h) and remember the results of small
+  // integer nodes per input shape (kernel_memo.h).
+  bool fuse_chains = true;
 };
 
 // Compiles `graph` (already validated and sorted by the loader). `opsets` maps each

@@ -2,6 +2,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
+#include <map>
+#include <memory>
 #include <set>
 #include <utility>
 #include <vector>
@@ -11,6 +14,7 @@
 #include "common/status_macros.h"
 #include "onnx/checker.h"
 #include "onnx/defs/schema.h"
+#include "onnx/defs/shape_inference.h"
 #include "onnx/onnx_pb.h"
 #include "onnx/shape_inference/implementation.h"
 #include "runtime/onnx/display_names.h"
@@ -18,6 +22,9 @@
 #include "runtime/onnx/graph_check.h"
 #include "runtime/onnx/op_registry.h"
 #include "runtime/onnx/wire_prescan.h"
+
+// Last: <sys/mman.h> defines MAP_TYPE, an enumerator name in onnx/defs/parser.h.
+#include <sys/mman.h>
 
 namespace aiaas::runtime::onnxrt {
 namespace {
@@ -171,6 +178,74 @@ absl::Status CheckGraphTypes(const onnx::GraphProto& graph) {
   return absl::OkStatus();
 }
 
+// ONNX's operator schemas, except where an inference function of the ONNX release we
+// build against trusts an attribute it must check: those are wrapped with the missing
+// check, which fails shape inference instead. Both found by fuzz/onnx_loader_fuzz.cc.
+//  - LayerNormalization-17 with more than one output writes through
+//    mutable_dim(axis) for an axis below -rank, or one that truncates to a negative
+//    int: a heap write out of bounds in ONNX 1.12 (fixed upstream in onnx/onnx#8466).
+//  - Scan sizes vectors by num_scan_inputs before comparing it with the node's inputs:
+//    a few bytes ask for terabytes (bad_alloc) or gigabytes (allocated and zeroed).
+class GuardedSchemaRegistry final : public onnx::ISchemaRegistry {
+ public:
+  GuardedSchemaRegistry() {
+    Guard("LayerNormalization", {17}, CheckAxisInRank);
+    Guard("Scan", {8, 9, 11, 16}, CheckScanInputCount);
+  }
+
+  const onnx::OpSchema* GetSchema(const std::string& key, const int max_inclusive_version,
+                                  const std::string& domain) const override {
+    const onnx::OpSchema* schema =
+        onnx::OpSchemaRegistry::Schema(key, max_inclusive_version, domain);
+    auto guarded = guarded_.find(schema);
+    return guarded != guarded_.end() ? guarded->second.get() : schema;
+  }
+
+ private:
+  using Check = void (*)(onnx::InferenceContext&);
+
+  // Replaces the default-domain schemas `name` of `versions` by copies that run `check`
+  // before their own inference.
+  void Guard(const char* name, std::initializer_list<int> versions, Check check) {
+    for (int version : versions) {
+      const onnx::OpSchema* original = onnx::OpSchemaRegistry::Schema(name, version, "");
+      if (original == nullptr || original->SinceVersion() != version) continue;
+      auto copy = std::make_unique<onnx::OpSchema>(*original);
+      onnx::InferenceFunction infer = original->GetTypeAndShapeInferenceFunction();
+      copy->TypeAndShapeInferenceFunction([infer, check](onnx::InferenceContext& context) {
+        check(context);
+        if (infer) infer(context);
+      });
+      guarded_[original] = std::move(copy);
+    }
+  }
+
+  // LayerNormalization: `axis` (default -1) must lie in [-rank, rank) of input 0 when its
+  // shape is known (the wrapped function does nothing with an unknown shape).
+  static void CheckAxisInRank(onnx::InferenceContext& context) {
+    if (!onnx::hasNInputShapes(context, 1)) return;
+    const int64_t rank = context.getInputType(0)->tensor_type().shape().dim_size();
+    const onnx::AttributeProto* attribute = context.getAttribute("axis");
+    const int64_t axis = attribute != nullptr ? attribute->i() : -1;
+    if (axis < -rank || axis >= rank) {
+      fail_shape_inference("axis ", axis, " is out of range for an input of rank ", rank);
+    }
+  }
+
+  // Scan: num_scan_inputs counts some of the node's inputs.
+  static void CheckScanInputCount(onnx::InferenceContext& context) {
+    const onnx::AttributeProto* attribute = context.getAttribute("num_scan_inputs");
+    if (attribute == nullptr) return;  // the checker requires it
+    const auto inputs = static_cast<int64_t>(context.getNumInputs());
+    if (attribute->i() < 1 || attribute->i() > inputs) {
+      fail_shape_inference("num_scan_inputs ", attribute->i(), " is not between 1 and the ",
+                           inputs, " inputs of the node");
+    }
+  }
+
+  std::map<const onnx::OpSchema*, std::unique_ptr<onnx::OpSchema>> guarded_;
+};
+
 // The ONNX library's own checks. They throw; this is the one place that catches them.
 absl::Status RunOnnxChecks(onnx::ModelProto* model) {
   try {
@@ -182,12 +257,33 @@ absl::Status RunOnnxChecks(onnx::ModelProto* model) {
   try {
     onnx::ShapeInferenceOptions options(/*check_type_val=*/false, /*strict_mode_val=*/1,
                                         /*data_prop_val=*/false);
-    onnx::shape_inference::InferShapes(*model, onnx::OpSchemaRegistry::Instance(), options);
+    static const GuardedSchemaRegistry registry;
+    onnx::shape_inference::InferShapes(*model, &registry, options);
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(
         Bounded(absl::StrCat("ONNX shape inference rejected the model: ", e.what())));
   }
   return absl::OkStatus();
+}
+
+// Anonymous pages of their own for the file's bytes, returned to the OS when the load ends.
+// A heap buffer would not be: once glibc has freed one large block it serves the next ones
+// from the calling thread's arena and keeps them, so every server thread that refused a
+// big file (say a 10^6-node graph) would keep one file's size resident for good.
+struct PagesDeleter {
+  size_t size_bytes = 0;
+  void operator()(char* pages) const { munmap(pages, size_bytes); }
+};
+using PrivatePages = std::unique_ptr<char, PagesDeleter>;
+
+absl::StatusOr<PrivatePages> AllocatePrivatePages(size_t size_bytes) {
+  void* pages =
+      mmap(nullptr, size_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (pages == MAP_FAILED) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("cannot allocate ", size_bytes, " bytes to read the model file"));
+  }
+  return PrivatePages(static_cast<char*>(pages), PagesDeleter{size_bytes});
 }
 
 }  // namespace
@@ -234,12 +330,14 @@ absl::StatusOr<ValidatedModel> LoadModelFromFile(const std::string& path,
     return absl::InvalidArgumentError(absl::StrCat("the model is ", size, " bytes; the limit is ",
                                                    options.max_model_bytes));
   }
+  if (size == 0) return LoadModelFromBytes({}, registry, options);
+  AIAAS_ASSIGN_OR_RETURN(PrivatePages bytes, AllocatePrivatePages(static_cast<size_t>(size)));
   std::ifstream file(path, std::ios::binary);
-  std::string bytes(static_cast<size_t>(size), '\0');
-  if (!file || !file.read(bytes.data(), static_cast<std::streamsize>(size))) {
+  if (!file || !file.read(bytes.get(), static_cast<std::streamsize>(size))) {
     return absl::InvalidArgumentError("cannot read the model file");
   }
-  return LoadModelFromBytes(bytes, registry, options);
+  return LoadModelFromBytes(std::string_view(bytes.get(), static_cast<size_t>(size)), registry,
+                            options);
 }
 
 }  // namespace aiaas::runtime::onnxrt

@@ -50,8 +50,10 @@ struct ValidatedModel {
                                                                 const ModelLoadOptions& options);
 
 // Reads the file at `path` (refusing files larger than options.max_model_bytes before
-// reading them) and calls LoadModelFromBytes. NotFound-style InvalidArgument when the
-// file cannot be read.
+// reading them) and calls LoadModelFromBytes. The bytes live in anonymous pages unmapped
+// on return, so a big file leaves no resident memory behind once refused. NotFound-style
+// InvalidArgument when the file cannot be read; ResourceExhausted when its pages cannot be
+// mapped.
 [[nodiscard]] absl::StatusOr<ValidatedModel> LoadModelFromFile(const std::string& path,
                                                                const OpRegistry& registry,
                                                                const ModelLoadOptions& options);

@@ -43,8 +43,20 @@ Outputs Gather(const KernelContext& context) {
   const at::Tensor& data = context.input(0);
   AIAAS_ASSIGN_OR_RETURN(int64_t axis,
                          NormalizeAxis(context.attributes().GetInt("axis", 0), data.dim()));
+  const at::Tensor& index = context.input(1);
+  if (index.dim() == 0 && at::isIntegralType(index.scalar_type(), /*includeBool=*/false)) {
+    // One index (shape arithmetic in exported graphs: Shape -> Gather): a view, checked
+    // on the host, instead of the eight tensor operations of the general path.
+    int64_t i = index.scalar_type() == at::kLong ? *index.data_ptr<int64_t>()
+                                                 : index.item<int64_t>();
+    if (i < 0) i += data.size(axis);
+    if (i < 0 || i >= data.size(axis)) {
+      return absl::InvalidArgumentError("Gather: an index is out of range");
+    }
+    return Single(data.select(axis, i));
+  }
   AIAAS_ASSIGN_OR_RETURN(at::Tensor indices,
-                         WrapIndices(context.input(1), data.size(axis), "Gather"));
+                         WrapIndices(index, data.size(axis), "Gather"));
   std::vector<int64_t> shape(data.sizes().begin(), data.sizes().begin() + axis);
   for (int64_t dim : indices.sizes()) shape.push_back(dim);
   for (int64_t i = axis + 1; i < data.dim(); ++i) shape.push_back(data.size(i));

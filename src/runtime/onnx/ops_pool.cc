@@ -72,6 +72,13 @@ Outputs MaxPool(const KernelContext& context) {
   }
   const std::vector<int64_t> zeros(rank, 0);
   at::Tensor values, indices;
+  if (rank == 2 && !context.output_wanted(1) && input.scalar_type() == at::kFloat) {
+    // Without indices, 2-D float pooling runs channels-last: ATen's NCHW max-pool kernel is
+    // scalar and ~10x slower. The result stays channels-last (kernels accept any strides).
+    values = at::max_pool2d(input.contiguous(at::MemoryFormat::ChannelsLast), g.kernel,
+                            g.strides, zeros, g.dilations);
+    return Single(values.to(x.scalar_type()));
+  }
   if (rank == 1) {
     std::tie(values, indices) = at::max_pool2d_with_indices(
         input.unsqueeze(2), {1, g.kernel[0]}, {1, g.strides[0]}, {0, 0}, {1, g.dilations[0]});

@@ -1,6 +1,8 @@
 // RNN, GRU and LSTM, written as explicit time-step recurrences on ATen ops because the
 // ONNX gate orders (LSTM: i o f c, GRU: z r h), activation lists, peepholes, clip and
-// per-batch sequence_lens do not map onto PyTorch's fused modules.
+// per-batch sequence_lens do not map onto PyTorch's fused modules. The common LSTM (what
+// torch.onnx.export writes: none of those features) runs as one at::lstm call with its
+// gates reordered.
 //
 // Shapes (layout 0): X [seq, batch, input], W [dirs, gates*hidden, input],
 // R [dirs, gates*hidden, hidden], B [dirs, 2*gates*hidden], initial_h/_c
@@ -16,6 +18,7 @@
 
 #include <cctype>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -210,6 +213,55 @@ absl::StatusOr<std::vector<at::Tensor>> RunDirection(const Problem& p,
   return std::vector<at::Tensor>{y, h, c};
 }
 
+// True when the node is what ATen's fused at::lstm computes: default activations, no
+// clip, input_forget, peepholes or sequence_lens, forward or bidirectional, float or double.
+bool IsPlainLstm(const Problem& p, const std::vector<Activation>& activations,
+                 const std::string& direction, const at::Tensor& x, const at::Tensor& w,
+                 const at::Tensor& r, const at::Tensor& b, const at::Tensor& mask,
+                 const at::Tensor& peep) {
+  if (p.cell != Cell::kLstm || p.clip > 0 || p.input_forget || direction == "reverse" ||
+      mask.defined() || peep.defined() || x.size(0) == 0) {
+    return false;
+  }
+  const at::ScalarType type = x.scalar_type();
+  if ((type != at::kFloat && type != at::kDouble) || w.scalar_type() != type ||
+      r.scalar_type() != type || b.scalar_type() != type) {
+    return false;
+  }
+  for (size_t i = 0; i < activations.size(); ++i) {
+    if (activations[i].name != (i % 3 == 0 ? "Sigmoid" : "Tanh")) return false;
+  }
+  return true;
+}
+
+// Rows of a [4H, ...] gate block from ONNX's order (i o f c) to PyTorch's (i f c o).
+at::Tensor TorchGateOrder(const at::Tensor& t, int64_t H) {
+  return at::cat(
+      {t.slice(0, 0, H), t.slice(0, 2 * H, 3 * H), t.slice(0, 3 * H), t.slice(0, H, 2 * H)});
+}
+
+// The whole recurrence in one at::lstm call (x [seq, batch, input], h0/c0 [dirs, batch, H]):
+// a fraction of the tensor operations of the step-by-step form.
+std::tuple<at::Tensor, at::Tensor, at::Tensor> TorchLstm(const Problem& p, const at::Tensor& x,
+                                                         const at::Tensor& w, const at::Tensor& r,
+                                                         const at::Tensor& b, const at::Tensor& h0,
+                                                         const at::Tensor& c0) {
+  const int64_t H = p.hidden;
+  std::vector<at::Tensor> params;
+  for (int64_t d = 0; d < p.directions; ++d) {
+    params.push_back(TorchGateOrder(w[d], H));
+    params.push_back(TorchGateOrder(r[d], H));
+    params.push_back(TorchGateOrder(b[d].slice(0, 0, 4 * H), H));
+    params.push_back(TorchGateOrder(b[d].slice(0, 4 * H), H));
+  }
+  auto [y, h, c] = at::lstm(x, {h0.contiguous(), c0.contiguous()}, params, /*has_biases=*/true,
+                            /*num_layers=*/1, /*dropout=*/0.0, /*train=*/false,
+                            /*bidirectional=*/p.directions == 2, /*batch_first=*/false);
+  // y: [seq, batch, dirs * H] -> [seq, dirs, batch, H]
+  y = y.view({x.size(0), x.size(1), p.directions, H}).permute({0, 2, 1, 3});
+  return {y, h, c};
+}
+
 Outputs Recurrent(const KernelContext& context, Cell cell) {
   const NodeAttributes& attrs = context.attributes();
   Problem p;
@@ -267,21 +319,26 @@ Outputs Recurrent(const KernelContext& context, Cell cell) {
     return absl::InvalidArgumentError("initial_h does not match direction, batch or hidden");
   }
 
-  std::vector<at::Tensor> ys, hs, cs;
-  for (int64_t d = 0; d < p.directions; ++d) {
-    const bool reverse = direction == "reverse" || d == 1;
-    AIAAS_ASSIGN_OR_RETURN(
-        std::vector<at::Tensor> result,
-        RunDirection(p, &activations[d * per_direction], x, w[d], r[d], b[d], h0[d],
-                     c0.defined() ? c0[d] : at::zeros({batch, H}, x.options()),
-                     peep.defined() ? peep[d] : at::Tensor(), mask, reverse));
-    ys.push_back(result[0]);
-    hs.push_back(result[1]);
-    cs.push_back(result[2]);
+  at::Tensor y, y_h, y_c;  // [seq, dirs, batch, H], [dirs, batch, H], [dirs, batch, H]
+  if (IsPlainLstm(p, activations, direction, x, w, r, b, mask, peep)) {
+    std::tie(y, y_h, y_c) = TorchLstm(p, x, w, r, b, h0, c0);
+  } else {
+    std::vector<at::Tensor> ys, hs, cs;
+    for (int64_t d = 0; d < p.directions; ++d) {
+      const bool reverse = direction == "reverse" || d == 1;
+      AIAAS_ASSIGN_OR_RETURN(
+          std::vector<at::Tensor> result,
+          RunDirection(p, &activations[d * per_direction], x, w[d], r[d], b[d], h0[d],
+                       c0.defined() ? c0[d] : at::zeros({batch, H}, x.options()),
+                       peep.defined() ? peep[d] : at::Tensor(), mask, reverse));
+      ys.push_back(result[0]);
+      hs.push_back(result[1]);
+      cs.push_back(result[2]);
+    }
+    y = at::stack(ys, 1);
+    y_h = at::stack(hs, 0);
+    y_c = cell == Cell::kLstm ? at::stack(cs, 0) : at::Tensor();
   }
-  at::Tensor y = at::stack(ys, 1);    // [seq, dirs, batch, H]
-  at::Tensor y_h = at::stack(hs, 0);  // [dirs, batch, H]
-  at::Tensor y_c = cell == Cell::kLstm ? at::stack(cs, 0) : at::Tensor();
   if (p.layout_batch_first) {
     y = y.permute({2, 0, 1, 3}).contiguous();
     y_h = y_h.transpose(0, 1).contiguous();

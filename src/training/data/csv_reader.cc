@@ -152,12 +152,11 @@ std::vector<std::string> BuildColumns(const CsvTokenizer& tokenizer, const Parse
     if (scan.numeric * 2 > scan.present) {
       if (errors.size() < kMaxReportedColumns) {
         errors.push_back(absl::StrCat(
-            "non-numeric cell in numeric column ", ColumnLabel(column.name, c), ": ", scan.numeric,
-            " of ", scan.present, " cells are numbers, but ", absl::StrJoin(scan.bad_cells, ", "),
+            "non-numeric cell in ", ColumnLabel(column.name, c), ", which holds numbers in ",
+            scan.numeric, " of ", scan.present, " cells: ", absl::StrJoin(scan.bad_cells, ", "),
             non_numeric > scan.bad_cells.size()
                 ? absl::StrCat(" (", non_numeric, " such cells in total)")
-                : "",
-            " are not"));
+                : ""));
       }
       continue;
     }

@@ -25,7 +25,7 @@ struct CsvOptions {
 // are empty or NA, N/A, NaN, null, ? (any case) are missing. A column whose present
 // cells all parse as finite numbers is numeric, otherwise categorical; but a column
 // where more than half of the present cells are numbers and some are not is an error
-// ("non-numeric cell in numeric column", with the first lines and their text), as are
+// ("non-numeric cell in column ...", with the first lines and their text), as are
 // rows with the wrong number of cells (the first lines, expected vs found, and the
 // total). Line numbers are 1-based lines of the (inflated) file.
 //

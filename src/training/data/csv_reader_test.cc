@@ -154,7 +154,7 @@ TEST(CsvReaderTest, AHugeRaggedLineIsCountedNotStored) {
 
 TEST(CsvReaderTest, NonNumericCellInNumericColumnNamesLineAndText) {
   const std::string error = ErrorOf("x,y\n1,a\n2,b\nthree,c\n4,d\n5,e\n");
-  EXPECT_THAT(error, AllOf(HasSubstr("non-numeric cell in numeric column"), HasSubstr("\"x\""),
+  EXPECT_THAT(error, AllOf(HasSubstr("non-numeric cell in column"), HasSubstr("\"x\""),
                            HasSubstr("line 4 \"three\""), HasSubstr("4 of 5")));
 }
 
