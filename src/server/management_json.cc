@@ -38,8 +38,14 @@ json SignatureObject(const Signature& signature) {
   return json::parse(EncodeSignatureJson(signature), nullptr, false);
 }
 
+// A stored JSON object column; an empty object when unreadable.
+json StoredObject(const std::string& text) {
+  json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return value.is_object() ? value : json::object();
+}
+
 json VersionObject(const storage::VersionRecord& version) {
-  return json{{"model", version.model},
+  json object{{"model", version.model},
               {"version", version.version},
               {"format", version.format},
               {"digest", version.digest},
@@ -48,6 +54,12 @@ json VersionObject(const storage::VersionRecord& version) {
               {"signature", SignatureObject(version.signature)},
               {"config", json::parse(EncodeServingConfigJson(version.config), nullptr, false)},
               {"created_at", FormatTimeMs(version.created_at_ms)}};
+  // A trained version says how it scored and where it came from (issue #5).
+  json metrics = StoredObject(version.metrics_json);
+  json lineage = StoredObject(version.lineage_json);
+  if (!metrics.empty()) object["metrics"] = std::move(metrics);
+  if (!lineage.empty()) object["lineage"] = std::move(lineage);
+  return object;
 }
 
 json TensorMetadata(const TensorSpec& spec) {

@@ -25,6 +25,7 @@
 #include "common/logging.h"
 #include "monitoring/metrics.h"
 #include "monitoring/model_stats.h"
+#include "runtime/native_runtime.h"
 #include "runtime/onnx/onnx_runtime.h"
 #include "runtime/torchscript_runtime.h"
 #include "server/auth_admission.h"
@@ -50,6 +51,7 @@
 #include "services/model_access.h"
 #include "services/model_registry.h"
 #include "services/quotas.h"
+#include "services/train_job_runner.h"
 #include "storage/local_artifact_store.h"
 #include "storage/sqlite_metadata_store.h"
 
@@ -377,6 +379,9 @@ int Run() {
   runtime::OnnxOptions onnx;
   onnx.intra_op_threads = torchscript.intra_op_threads;
   runtimes.Register(std::make_unique<runtime::OnnxRuntime>(onnx));
+  runtime::NativeOptions native;
+  native.intra_op_threads = torchscript.intra_op_threads;
+  runtimes.Register(std::make_unique<runtime::NativeRuntime>(native));
 
   monitoring::Metrics metrics;
   monitoring::ModelStats stats;
@@ -424,8 +429,13 @@ int Run() {
   services::JobServiceOptions job_options;
   job_options.workers = std::max(1, absl::GetFlag(FLAGS_training_workers));
   job_options.logs_dir = data_dir + "/jobs";
+  // Declared before the job service, so it outlives the workers that run it.
+  services::TrainJobRunnerOptions train_options;
+  train_options.intra_op_threads = std::max(1, absl::GetFlag(FLAGS_training_threads));
+  services::TrainJobRunner train_runner(&datasets, &registry, train_options);
   services::JobService jobs(metadata->get(), metadata->get(), artifacts->get(), &quotas,
                             job_options);
+  jobs.RegisterRunner("train", &train_runner);
   if (absl::Status started = jobs.Start(); !started.ok()) {
     LogError("cannot start the job workers", {{"error", started.ToString()}});
     return 1;

@@ -151,6 +151,8 @@ absl::StatusOr<storage::VersionRecord> ModelRegistry::PushVersion(
   record.description = request.description;
   record.signature = *std::move(signature);
   record.config = request.config;
+  record.metrics_json = request.metrics_json;
+  record.lineage_json = request.lineage_json;
 
   absl::MutexLock lock(&blob_mu_);
   absl::StatusOr<storage::VersionRecord> created = CreateVersionRow(record);

@@ -38,6 +38,10 @@ struct PushRequest {
   std::string description;
   std::optional<Signature> signature;
   ServingConfig config;
+  // JSON objects stored on the version as given ("{}" = none): the evaluation
+  // figures of a trained version and where it came from.
+  std::string metrics_json = "{}";
+  std::string lineage_json = "{}";
 };
 
 // Models, versions and aliases of every tenant: validates names, keeps blobs

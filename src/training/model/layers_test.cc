@@ -125,9 +125,9 @@ TEST(ModelBuilderTest, SameSeedSameWeightsDifferentSeedDifferent) {
   options.seed = 8;
   auto c = BuildModel(spec, options);
   ASSERT_TRUE(a.ok() && b.ok() && c.ok());
-  std::vector<NamedTensor> pa = NamedParameters(**a);
-  std::vector<NamedTensor> pb = NamedParameters(**b);
-  std::vector<NamedTensor> pc = NamedParameters(**c);
+  std::vector<NamedParameter> pa = NamedParameters(**a);
+  std::vector<NamedParameter> pb = NamedParameters(**b);
+  std::vector<NamedParameter> pc = NamedParameters(**c);
   ASSERT_EQ(pa.size(), pb.size());
   bool any_different = false;
   for (size_t i = 0; i < pa.size(); ++i) {
@@ -150,7 +150,7 @@ TEST(ModelBuilderTest, InitSchemes) {
       EXPECT_EQ(tensor.abs().sum().item<float>(), 0.0f) << name;
     }
   }
-  std::vector<NamedTensor> params = NamedParameters(**defaults);
+  std::vector<NamedParameter> params = NamedParameters(**defaults);
   // Kaiming normal for the relu layer: std sqrt(2 / 100).
   EXPECT_NEAR(params[0].second.std().item<float>(), std::sqrt(2.0 / 100), 0.01);
   EXPECT_EQ(params[2].first, "layers.1.norm.weight");

@@ -33,16 +33,16 @@ std::string ErrorText(const std::exception& e) {
 
 }  // namespace
 
-std::vector<NamedTensor> NamedParameters(const TrainableModel& model) {
-  std::vector<NamedTensor> named;
+std::vector<NamedParameter> NamedParameters(const TrainableModel& model) {
+  std::vector<NamedParameter> named;
   for (const auto& item : model.named_parameters(/*recurse=*/true)) {
     named.emplace_back(item.key(), item.value());
   }
   return named;
 }
 
-std::vector<NamedTensor> NamedState(const TrainableModel& model) {
-  std::vector<NamedTensor> named = NamedParameters(model);
+std::vector<NamedParameter> NamedState(const TrainableModel& model) {
+  std::vector<NamedParameter> named = NamedParameters(model);
   for (const auto& item : model.named_buffers(/*recurse=*/true)) {
     named.emplace_back(item.key(), item.value());
   }
@@ -51,7 +51,7 @@ std::vector<NamedTensor> NamedState(const TrainableModel& model) {
 
 absl::StatusOr<std::string> SaveWeights(const TrainableModel& model) {
   try {
-    const std::vector<NamedTensor> state = NamedState(model);
+    const std::vector<NamedParameter> state = NamedState(model);
     torch::serialize::OutputArchive archive;
     std::vector<std::string> names;
     for (const auto& [name, tensor] : state) names.push_back(name);
@@ -69,7 +69,7 @@ absl::StatusOr<std::string> SaveWeights(const TrainableModel& model) {
 }
 
 absl::Status LoadWeights(TrainableModel& model, absl::string_view bytes) {
-  const std::vector<NamedTensor> state = NamedState(model);
+  const std::vector<NamedParameter> state = NamedState(model);
   std::vector<at::Tensor> loaded;
   try {
     torch::serialize::InputArchive archive;

@@ -19,16 +19,16 @@
 
 namespace aiaas::training {
 
-using NamedTensor = std::pair<std::string, at::Tensor>;
+using NamedParameter = std::pair<std::string, at::Tensor>;
 
 // Trainable parameters as (dotted name, tensor), e.g. ("layers.0.linear.weight", ...),
 // in registration order: stable for a given spec and options (for safetensors/ONNX
 // export). The tensors alias the model's; do not resize them.
-std::vector<NamedTensor> NamedParameters(const TrainableModel& model);
+std::vector<NamedParameter> NamedParameters(const TrainableModel& model);
 
 // Parameters followed by buffers (batchnorm running statistics): everything
 // SaveWeights writes, in the same order.
-std::vector<NamedTensor> NamedState(const TrainableModel& model);
+std::vector<NamedParameter> NamedState(const TrainableModel& model);
 
 // Serializes NamedState. Internal if LibTorch fails to write (a bug).
 [[nodiscard]] absl::StatusOr<std::string> SaveWeights(const TrainableModel& model);

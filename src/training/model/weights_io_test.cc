@@ -55,7 +55,7 @@ TEST(WeightsIoTest, RoundTripGivesIdenticalOutputs) {
   ASSERT_TRUE(LoadWeights(*restored, *bytes).ok());
   EXPECT_TRUE(restored->Forward(x).output.equal(trained->Forward(x).output));
 
-  std::vector<NamedTensor> state = NamedState(*restored);
+  std::vector<NamedParameter> state = NamedState(*restored);
   bool has_running_mean = false;
   for (const auto& [name, tensor] : state) {
     has_running_mean = has_running_mean || name == "layers.1.bn.running_mean";
@@ -100,8 +100,8 @@ TEST(WeightsIoTest, NamedParametersAreStable) {
   std::shared_ptr<TrainableModel> a = Build(spec, {5, 3}, 1);
   std::shared_ptr<TrainableModel> b = Build(spec, {5, 3}, 9);
   ASSERT_TRUE(a && b);
-  std::vector<NamedTensor> pa = NamedParameters(*a);
-  std::vector<NamedTensor> pb = NamedParameters(*b);
+  std::vector<NamedParameter> pa = NamedParameters(*a);
+  std::vector<NamedParameter> pb = NamedParameters(*b);
   ASSERT_EQ(pa.size(), pb.size());
   for (size_t i = 0; i < pa.size(); ++i) EXPECT_EQ(pa[i].first, pb[i].first);
   EXPECT_EQ(pa.front().first, "input.linear.weight");
