@@ -87,8 +87,11 @@ TEST_F(RunCliTest, HelpOnEveryLevel) {
 }
 
 TEST_F(RunCliTest, UnknownCommands) {
+  EXPECT_EQ(Run({"distill"}), kExitUsage);
+  EXPECT_THAT(err_.str(), StartsWith("error: unknown command 'distill'\nusage: aiaas <command>"));
+  // A known command without its operand is a usage error of that command.
   EXPECT_EQ(Run({"train"}), kExitUsage);
-  EXPECT_THAT(err_.str(), StartsWith("error: unknown command 'train'\nusage: aiaas <command>"));
+  EXPECT_THAT(err_.str(), StartsWith("error: missing SPEC\nusage: aiaas train SPEC.json"));
   EXPECT_EQ(Run({"models", "frobnicate"}), kExitUsage);
   EXPECT_THAT(err_.str(), StartsWith("error: unknown command 'models frobnicate'\n"
                                      "usage: aiaas models <command>"));
