@@ -1,15 +1,13 @@
 #include "services/dataset_service.h"
 
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "common/logging.h"
 #include "common/model_name.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
+#include "services/blob_collect.h"
 #include "training/data/dataset_reader.h"
 #include "training/data/schema.h"
 
@@ -45,31 +43,21 @@ absl::StatusOr<StoredBytesBudget> DatasetService::CheckUploadQuota(const std::st
   return quotas_->CheckUpload(tenant, UploadTarget::kExistingModel, 0);
 }
 
-absl::StatusOr<std::string> DatasetService::ReadBlob(const std::string& digest) {
-  AIAAS_ASSIGN_OR_RETURN(std::string path, artifacts_->PathFor(digest));
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return absl::InternalError(absl::StrCat("cannot open the blob of ", digest));
-  std::ostringstream bytes;
-  bytes << file.rdbuf();
-  if (!file.good() && !file.eof()) {
-    return absl::InternalError(absl::StrCat("cannot read the blob of ", digest));
-  }
-  return std::move(bytes).str();
-}
-
 absl::StatusOr<storage::DatasetVersionRecord> DatasetService::Create(
     const CreateDatasetRequest& request, std::unique_ptr<DatasetUpload> upload) {
   AIAAS_RETURN_IF_ERROR(ValidateModelName(request.name));
   if (upload == nullptr || upload->size_bytes() == 0) {
     return absl::InvalidArgumentError("the dataset file is empty");
   }
+  // The upload's writer holds the blob until the row exists or the attempt failed.
   AIAAS_ASSIGN_OR_RETURN(storage::BlobInfo blob, upload->writer_->Commit());
   // From here on, a failure must not leave an unreferenced blob behind.
   auto created = [&]() -> absl::StatusOr<storage::DatasetVersionRecord> {
-    AIAAS_ASSIGN_OR_RETURN(std::string bytes, ReadBlob(blob.digest));
-    std::string format = request.format.empty()
-                             ? GuessDatasetFormat(request.filename, absl::string_view(bytes).substr(0, 8))
-                             : request.format;
+    AIAAS_ASSIGN_OR_RETURN(std::string bytes, artifacts_->Read(blob.digest));
+    std::string format =
+        request.format.empty()
+            ? GuessDatasetFormat(request.filename, absl::string_view(bytes).substr(0, 8))
+            : request.format;
     AIAAS_ASSIGN_OR_RETURN(training::DatasetFormat parsed_format,
                            training::ParseDatasetFormat(format));
     AIAAS_ASSIGN_OR_RETURN(training::DataTable table,
@@ -85,7 +73,10 @@ absl::StatusOr<storage::DatasetVersionRecord> DatasetService::Create(
     record.created_by = request.created_by;
     return datasets_->CreateDatasetVersion(record, quotas_->defaults());
   }();
-  if (!created.ok()) CollectBlob(blob.digest);
+  if (!created.ok()) {
+    upload.reset();
+    CollectBlob(*metadata_, *artifacts_, blob.digest);
+  }
   return created;
 }
 
@@ -110,7 +101,7 @@ absl::StatusOr<storage::DatasetVersionRecord> DatasetService::Get(const std::str
 absl::Status DatasetService::Delete(const std::string& tenant, const std::string& name) {
   AIAAS_RETURN_IF_ERROR(ValidateModelName(name));
   AIAAS_ASSIGN_OR_RETURN(std::vector<std::string> digests, datasets_->DeleteDataset(tenant, name));
-  for (const std::string& digest : digests) CollectBlob(digest);
+  for (const std::string& digest : digests) CollectBlob(*metadata_, *artifacts_, digest);
   return absl::OkStatus();
 }
 
@@ -119,14 +110,14 @@ absl::Status DatasetService::DeleteVersion(const std::string& tenant, const std:
   AIAAS_RETURN_IF_ERROR(ValidateModelName(name));
   AIAAS_ASSIGN_OR_RETURN(std::string digest,
                          datasets_->DeleteDatasetVersion(tenant, name, version));
-  CollectBlob(digest);
+  CollectBlob(*metadata_, *artifacts_, digest);
   return absl::OkStatus();
 }
 
 absl::StatusOr<training::DataTable> DatasetService::LoadTable(
     const storage::DatasetVersionRecord& record) {
   AIAAS_RETURN_IF_ERROR(artifacts_->Verify(record.digest));
-  AIAAS_ASSIGN_OR_RETURN(std::string bytes, ReadBlob(record.digest));
+  AIAAS_ASSIGN_OR_RETURN(std::string bytes, artifacts_->Read(record.digest));
   AIAAS_ASSIGN_OR_RETURN(training::DatasetFormat format,
                          training::ParseDatasetFormat(record.format));
   return training::ReadDataset(bytes, format, options_.read);
@@ -136,16 +127,6 @@ absl::StatusOr<nlohmann::json> DatasetService::Preview(const storage::DatasetVer
                                                        size_t rows) {
   AIAAS_ASSIGN_OR_RETURN(training::DataTable table, LoadTable(record));
   return training::PreviewRows(table, rows);
-}
-
-void DatasetService::CollectBlob(const std::string& digest) {
-  auto references = metadata_->CountDigestReferences(digest);
-  if (!references.ok() || *references > 0) return;
-  auto status = artifacts_->Remove(digest);
-  if (!status.ok()) {
-    LogWarning("could not remove unreferenced blob",
-               {{"digest", digest}, {"error", std::string(status.message())}});
-  }
 }
 
 }  // namespace aiaas::services

@@ -98,9 +98,6 @@ class DatasetService {
                                                        size_t rows);
 
  private:
-  void CollectBlob(const std::string& digest);
-  absl::StatusOr<std::string> ReadBlob(const std::string& digest);
-
   storage::DatasetStore* const datasets_;
   storage::MetadataStore* const metadata_;
   storage::ArtifactStore* const artifacts_;

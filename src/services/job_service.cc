@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "services/blob_collect.h"
 
 namespace aiaas::services {
 
@@ -143,15 +144,18 @@ class JobService::RunningJob final : public JobContext {
     update.history_json = history.dump();
     std::string previous = checkpoint_digest_;
     std::string stored;
+    // Holds the new checkpoint's blob until the job row refers to it.
+    std::unique_ptr<storage::BlobWriter> writer;
     if (!checkpoint.empty()) {
-      AIAAS_ASSIGN_OR_RETURN(std::unique_ptr<storage::BlobWriter> writer,
-                             service_->artifacts_->NewWriter(service_->options_.max_checkpoint_bytes));
+      AIAAS_ASSIGN_OR_RETURN(
+          writer, service_->artifacts_->NewWriter(service_->options_.max_checkpoint_bytes));
       AIAAS_RETURN_IF_ERROR(writer->Append(checkpoint));
       AIAAS_ASSIGN_OR_RETURN(storage::BlobInfo blob, writer->Commit());
       stored = blob.digest;
       update.checkpoint_digest = stored;
     }
     absl::Status written = service_->jobs_->UpdateJobProgress(job_.id, update);
+    writer.reset();
     if (!written.ok()) {
       if (!stored.empty() && stored != previous) service_->CollectBlob(stored);
       return written;
@@ -171,20 +175,7 @@ class JobService::RunningJob final : public JobContext {
   absl::StatusOr<std::optional<std::string>> LoadCheckpoint() override {
     if (checkpoint_digest_.empty()) return std::optional<std::string>();
     AIAAS_RETURN_IF_ERROR(service_->artifacts_->Verify(checkpoint_digest_));
-    AIAAS_ASSIGN_OR_RETURN(std::string path, service_->artifacts_->PathFor(checkpoint_digest_));
-    FILE* file = std::fopen(path.c_str(), "rb");
-    if (file == nullptr) {
-      return absl::InternalError(absl::StrCat("cannot open checkpoint ", checkpoint_digest_));
-    }
-    std::string bytes;
-    char buffer[1 << 16];
-    size_t n = 0;
-    while ((n = std::fread(buffer, 1, sizeof(buffer), file)) > 0) bytes.append(buffer, n);
-    const bool failed = std::ferror(file) != 0;
-    std::fclose(file);
-    if (failed) {
-      return absl::InternalError(absl::StrCat("cannot read checkpoint ", checkpoint_digest_));
-    }
+    AIAAS_ASSIGN_OR_RETURN(std::string bytes, service_->artifacts_->Read(checkpoint_digest_));
     return std::optional<std::string>(std::move(bytes));
   }
 
@@ -283,7 +274,9 @@ void JobService::RunOne(storage::JobRecord job) {
   Publish(job.id, running.Event(), /*final=*/false);
   running.Log(job.attempts > 1 ? absl::StrCat("resumed (attempt ", job.attempts, ")")
                                : std::string("started"));
-  LogInfo("job started", {{"job", job.id}, {"tenant", job.tenant}, {"type", job.type},
+  LogInfo("job started", {{"job", job.id},
+                          {"tenant", job.tenant},
+                          {"type", job.type},
                           {"attempt", absl::StrCat(job.attempts)}});
 
   JobRunResult result;
@@ -362,7 +355,8 @@ absl::StatusOr<storage::JobRecord> JobService::Submit(const Caller& caller, cons
   auto runner = runners_.find(type);
   if (runner == runners_.end()) {
     std::string known;
-    for (const auto& [name, unused] : runners_) absl::StrAppend(&known, known.empty() ? "" : ", ", name);
+    for (const auto& [name, unused] : runners_)
+      absl::StrAppend(&known, known.empty() ? "" : ", ", name);
     return absl::InvalidArgumentError(
         absl::StrCat("unknown job type '", type, "'; known types: ", known));
   }
@@ -384,7 +378,8 @@ absl::StatusOr<storage::JobRecord> JobService::Submit(const Caller& caller, cons
 
 absl::StatusOr<storage::JobRecord> JobService::Get(const std::string& tenant,
                                                    const std::string& id) {
-  if (!IsJobId(id)) return absl::NotFoundError(absl::StrCat("job '", id.substr(0, 64), "' not found"));
+  if (!IsJobId(id))
+    return absl::NotFoundError(absl::StrCat("job '", id.substr(0, 64), "' not found"));
   return jobs_->GetJob(tenant, id);
 }
 
@@ -395,7 +390,8 @@ absl::StatusOr<std::vector<storage::JobRecord>> JobService::List(
 
 absl::StatusOr<storage::JobRecord> JobService::Cancel(const std::string& tenant,
                                                       const std::string& id) {
-  if (!IsJobId(id)) return absl::NotFoundError(absl::StrCat("job '", id.substr(0, 64), "' not found"));
+  if (!IsJobId(id))
+    return absl::NotFoundError(absl::StrCat("job '", id.substr(0, 64), "' not found"));
   AIAAS_ASSIGN_OR_RETURN(storage::JobRecord job, jobs_->RequestJobCancel(tenant, id));
   absl::MutexLock lock(&mu_);
   if (auto it = running_.find(id); it != running_.end()) it->second->RequestCancel();
@@ -414,13 +410,7 @@ absl::StatusOr<std::string> JobService::LogPath(const std::string& tenant, const
 }
 
 void JobService::CollectBlob(const std::string& digest) {
-  auto references = metadata_->CountDigestReferences(digest);
-  if (!references.ok() || *references > 0) return;
-  auto status = artifacts_->Remove(digest);
-  if (!status.ok()) {
-    LogWarning("could not remove unreferenced blob",
-               {{"digest", digest}, {"error", std::string(status.message())}});
-  }
+  services::CollectBlob(*metadata_, *artifacts_, digest);
 }
 
 }  // namespace aiaas::services

@@ -9,6 +9,7 @@
 #include "common/logging.h"
 #include "common/model_name.h"
 #include "common/status_macros.h"
+#include "services/blob_collect.h"
 
 namespace aiaas::services {
 namespace {
@@ -80,17 +81,15 @@ absl::StatusOr<ModelView> ModelRegistry::UpdateModel(const std::string& tenant,
                                                      const storage::ModelUpdate& update) {
   absl::Cleanup invalidate = [this] { versions_.Invalidate(); };  // after the write
   AIAAS_RETURN_IF_ERROR(ValidateModelName(name));
-  AIAAS_ASSIGN_OR_RETURN(storage::ModelRecord model,
-                         metadata_->UpdateModel(tenant, name, update));
+  AIAAS_ASSIGN_OR_RETURN(storage::ModelRecord model, metadata_->UpdateModel(tenant, name, update));
   return ToView(std::move(model));
 }
 
 absl::Status ModelRegistry::DeleteModel(const std::string& tenant, const std::string& name) {
   absl::Cleanup invalidate = [this] { versions_.Invalidate(); };  // after the write
   AIAAS_RETURN_IF_ERROR(ValidateModelName(name));
-  absl::MutexLock lock(&blob_mu_);
   AIAAS_ASSIGN_OR_RETURN(std::vector<std::string> digests, metadata_->DeleteModel(tenant, name));
-  for (const auto& digest : digests) CollectBlob(digest);
+  for (const auto& digest : digests) CollectBlob(*metadata_, *artifacts_, digest);
   return absl::OkStatus();
 }
 
@@ -106,8 +105,7 @@ absl::StatusOr<StoredBytesBudget> ModelRegistry::CheckPushQuota(const std::strin
       min_size_bytes);
 }
 
-absl::StatusOr<std::unique_ptr<ArtifactUpload>> ModelRegistry::StartUpload(
-    int64_t max_size_bytes) {
+absl::StatusOr<std::unique_ptr<ArtifactUpload>> ModelRegistry::StartUpload(int64_t max_size_bytes) {
   AIAAS_ASSIGN_OR_RETURN(std::unique_ptr<storage::BlobWriter> writer,
                          artifacts_->NewWriter(max_size_bytes));
   return std::make_unique<ArtifactUpload>(std::move(writer));
@@ -119,15 +117,21 @@ absl::StatusOr<storage::VersionRecord> ModelRegistry::PushVersion(
   AIAAS_RETURN_IF_ERROR(ValidateModelName(request.model));
   runtime::Runtime* runtime = runtimes_->Find(request.format);
   if (runtime == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("unsupported format '", request.format,
-                                                   "'; supported formats: ",
-                                                   runtimes_->FormatNames()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unsupported format '", request.format,
+                     "'; supported formats: ", runtimes_->FormatNames()));
   }
   if (upload->size_bytes() == 0) {
     return absl::InvalidArgumentError("the uploaded artifact is empty");
   }
+  // The upload's writer holds the blob until the version row exists or the push failed;
+  // then the blob is collected unless a row (this one, or another push of the same
+  // bytes) refers to it.
   AIAAS_ASSIGN_OR_RETURN(storage::BlobInfo blob, upload->writer_->Commit());
-  upload.reset();
+  absl::Cleanup collect_unless_referenced = [&] {
+    upload.reset();
+    CollectBlob(*metadata_, *artifacts_, blob.digest);
+  };
 
   // Load the artifact before any row exists: a file that does not load leaves nothing behind.
   absl::StatusOr<Signature> signature = [&]() -> absl::StatusOr<Signature> {
@@ -136,11 +140,7 @@ absl::StatusOr<storage::VersionRecord> ModelRegistry::PushVersion(
                            runtime->Load(path, request.signature));
     return servable->signature();
   }();
-  if (!signature.ok()) {
-    absl::MutexLock lock(&blob_mu_);
-    CollectBlob(blob.digest);
-    return signature.status();
-  }
+  if (!signature.ok()) return signature.status();
 
   storage::VersionRecord record;
   record.tenant = request.tenant;
@@ -154,12 +154,8 @@ absl::StatusOr<storage::VersionRecord> ModelRegistry::PushVersion(
   record.metrics_json = request.metrics_json;
   record.lineage_json = request.lineage_json;
 
-  absl::MutexLock lock(&blob_mu_);
   absl::StatusOr<storage::VersionRecord> created = CreateVersionRow(record);
-  if (!created.ok()) {
-    CollectBlob(blob.digest);
-    return created.status();
-  }
+  if (!created.ok()) return created.status();
   LogInfo("version created", {{"model", request.model},
                               {"version", absl::StrCat(created->version)},
                               {"digest", blob.digest},
@@ -227,10 +223,9 @@ absl::StatusOr<storage::VersionRecord> ModelRegistry::DeleteVersion(const std::s
                                                                     const std::string& ref) {
   absl::Cleanup invalidate = [this] { versions_.Invalidate(); };  // after the write
   AIAAS_ASSIGN_OR_RETURN(storage::VersionRecord version, GetVersion(tenant, model, ref));
-  absl::MutexLock lock(&blob_mu_);
   AIAAS_ASSIGN_OR_RETURN(std::string digest,
                          metadata_->DeleteVersion(tenant, model, version.version));
-  CollectBlob(digest);
+  CollectBlob(*metadata_, *artifacts_, digest);
   return version;
 }
 
@@ -265,8 +260,8 @@ absl::Status ModelRegistry::DeleteAlias(const std::string& tenant, const std::st
   AIAAS_RETURN_IF_ERROR(metadata_->GetModel(tenant, model).status());
   auto status = metadata_->DeleteAlias(tenant, model, alias);
   if (absl::IsNotFound(status)) {
-    return absl::NotFoundError(absl::StrCat("model '", model, "' has no alias '",
-                                            alias.substr(0, 128), "'"));
+    return absl::NotFoundError(
+        absl::StrCat("model '", model, "' has no alias '", alias.substr(0, 128), "'"));
   }
   return status;
 }
@@ -300,16 +295,6 @@ absl::StatusOr<storage::VersionRecord> ModelRegistry::CreateVersionRow(
   }
   if (!model.ok()) return model.status();
   return metadata_->CreateVersion(record);
-}
-
-void ModelRegistry::CollectBlob(const std::string& digest) {
-  auto references = metadata_->CountDigestReferences(digest);
-  if (!references.ok() || *references > 0) return;
-  auto status = artifacts_->Remove(digest);
-  if (!status.ok()) {
-    LogWarning("could not remove unreferenced blob",
-               {{"digest", digest}, {"error", std::string(status.message())}});
-  }
 }
 
 }  // namespace aiaas::services

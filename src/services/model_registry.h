@@ -10,7 +10,6 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "common/serving_config.h"
 #include "common/tensor.h"
 #include "runtime/runtime.h"
@@ -69,10 +68,9 @@ class ModelRegistry {
                 const runtime::RuntimeRegistry* runtimes, Quotas* quotas = nullptr)
       : metadata_(metadata), artifacts_(artifacts), runtimes_(runtimes), quotas_(quotas) {}
 
-  [[nodiscard]] absl::StatusOr<ModelView> CreateModel(const std::string& tenant,
-                                                      const std::string& name,
-                                                      const std::string& description,
-                                                      const std::map<std::string, std::string>& labels);
+  [[nodiscard]] absl::StatusOr<ModelView> CreateModel(
+      const std::string& tenant, const std::string& name, const std::string& description,
+      const std::map<std::string, std::string>& labels);
   [[nodiscard]] absl::StatusOr<ModelView> GetModel(const std::string& tenant,
                                                    const std::string& name);
   [[nodiscard]] absl::StatusOr<storage::Page<ModelView>> ListModels(const std::string& tenant,
@@ -93,8 +91,7 @@ class ModelRegistry {
                                                                  int64_t min_size_bytes);
 
   // Starts streaming an artifact of at most `max_size_bytes`.
-  [[nodiscard]] absl::StatusOr<std::unique_ptr<ArtifactUpload>> StartUpload(
-      int64_t max_size_bytes);
+  [[nodiscard]] absl::StatusOr<std::unique_ptr<ArtifactUpload>> StartUpload(int64_t max_size_bytes);
 
   // Commits the uploaded blob, loads it with the format's runtime to validate
   // it (and derive the signature when none is declared), then creates the next
@@ -141,19 +138,13 @@ class ModelRegistry {
                                                        const std::string& model,
                                                        const std::string& ref);
   // Inserts the version row, creating its model if needed (within quotas when set).
-  absl::StatusOr<storage::VersionRecord> CreateVersionRow(const storage::VersionRecord& record)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(blob_mu_);
-  // Removes `digest` when no version references it any more.
-  void CollectBlob(const std::string& digest) ABSL_EXCLUSIVE_LOCKS_REQUIRED(blob_mu_);
+  absl::StatusOr<storage::VersionRecord> CreateVersionRow(const storage::VersionRecord& record);
 
   storage::MetadataStore* const metadata_;
   storage::ArtifactStore* const artifacts_;
   const runtime::RuntimeRegistry* const runtimes_;
   Quotas* const quotas_;  // null: no quotas
 
-  // Serializes "blob exists -> insert row" against "no rows -> remove blob" so
-  // a concurrent push of identical bytes never ends with a row and no blob.
-  absl::Mutex blob_mu_;
   // Resolved references for the inference path; every write invalidates it.
   VersionCache versions_;
 };

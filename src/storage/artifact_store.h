@@ -2,6 +2,7 @@
 #define AIAAS_STORAGE_ARTIFACT_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,6 +35,10 @@ class BlobWriter {
 
   // Makes the blob durable under its digest. If a blob with the same digest
   // already exists the temp file is discarded and the existing one kept.
+  // From its commit until the writer is destroyed the blob is held: the
+  // store's RemoveUnreferenced leaves it alone, so the row that will refer to
+  // it can be written without another thread collecting it first. Keep the
+  // writer alive until that row exists (or the attempt is abandoned).
   [[nodiscard]] virtual absl::StatusOr<BlobInfo> Commit() = 0;
 };
 
@@ -58,8 +63,21 @@ class ArtifactStore {
   // (the message says the blob is corrupted), NotFound if absent.
   [[nodiscard]] virtual absl::Status Verify(const std::string& digest) = 0;
 
+  // The whole blob in memory. NotFound if absent, InvalidArgument for a
+  // malformed digest.
+  [[nodiscard]] virtual absl::StatusOr<std::string> Read(const std::string& digest) = 0;
+
   // Removes a blob; OK if it was already absent.
   [[nodiscard]] virtual absl::Status Remove(const std::string& digest) = 0;
+
+  // Removes the blob unless a live writer holds it (see BlobWriter::Commit) or
+  // `count_references` returns more than 0. Commits and these removals are
+  // serialized, so a blob committed for a new row is never removed between its
+  // commit and that row. Returns whether the blob was removed; the counter's
+  // error is returned as is and nothing is removed.
+  [[nodiscard]] virtual absl::StatusOr<bool> RemoveUnreferenced(
+      const std::string& digest,
+      const std::function<absl::StatusOr<int64_t>()>& count_references) = 0;
 };
 
 }  // namespace aiaas::storage

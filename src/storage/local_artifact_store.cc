@@ -10,18 +10,29 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <string_view>
 #include <system_error>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
 
 namespace aiaas::storage {
+
+// Committed blobs whose writer is still alive, by digest, with how many such
+// writers there are. Commits and RemoveUnreferenced run under `mu`.
+struct BlobHolds {
+  absl::Mutex mu;
+  absl::flat_hash_map<std::string, int> count ABSL_GUARDED_BY(mu);
+};
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -29,7 +40,7 @@ namespace fs = std::filesystem;
 constexpr absl::string_view kDigestPrefix = "sha256:";
 constexpr size_t kHexDigestSize = 64;
 constexpr size_t kWriteBufferSize = 1 << 20;  // appends are copied here, written in 1 MiB chunks
-constexpr size_t kReadBufferSize = 1 << 16;   // Verify streams the blob in 64 KiB reads
+constexpr size_t kReadBufferSize = 1 << 16;   // Verify and Read stream blobs in 64 KiB reads
 constexpr int kNewWriterAttempts = 3;
 
 // An owned file descriptor, closed on destruction.
@@ -159,13 +170,37 @@ void RemoveIfOrphan(const std::string& path) {
   LogInfo("removed orphan upload left by an earlier run", {{"path", path}});
 }
 
+// Streams the blob at `path` through `consume` in kReadBufferSize chunks.
+// NotFound (naming `digest`) if it is absent.
+absl::Status ReadChunks(const std::string& digest, const std::string& path,
+                        const std::function<absl::Status(const char*, size_t)>& consume) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    if (errno == ENOENT || errno == ENOTDIR) {
+      return absl::NotFoundError(absl::StrCat("artifact ", digest, " not found"));
+    }
+    return ErrnoError("open", path, errno);
+  }
+  std::vector<char> buffer(kReadBufferSize);
+  while (true) {
+    const ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError("read", path, errno);
+    }
+    if (n == 0) return absl::OkStatus();
+    AIAAS_RETURN_IF_ERROR(consume(buffer.data(), static_cast<size_t>(n)));
+  }
+}
+
 // ---- Writer ----
 
 class LocalBlobWriter final : public BlobWriter {
  public:
-  LocalBlobWriter(std::string blobs_dir, std::string temp_path, UniqueFd fd, EvpCtx sha256,
-                  int64_t max_size_bytes)
+  LocalBlobWriter(std::string blobs_dir, std::shared_ptr<BlobHolds> holds, std::string temp_path,
+                  UniqueFd fd, EvpCtx sha256, int64_t max_size_bytes)
       : blobs_dir_(std::move(blobs_dir)),
+        holds_(std::move(holds)),
         temp_path_(std::move(temp_path)),
         fd_(std::move(fd)),
         sha256_(std::move(sha256)),
@@ -174,7 +209,14 @@ class LocalBlobWriter final : public BlobWriter {
 
   LocalBlobWriter(const LocalBlobWriter&) = delete;
   LocalBlobWriter& operator=(const LocalBlobWriter&) = delete;
-  ~LocalBlobWriter() override { Discard(); }
+  ~LocalBlobWriter() override {
+    Discard();
+    if (!held_.empty()) {
+      absl::MutexLock lock(&holds_->mu);
+      auto it = holds_->count.find(held_);
+      if (it != holds_->count.end() && --it->second == 0) holds_->count.erase(it);
+    }
+  }
 
   absl::Status Append(std::string_view bytes) override {
     if (state_ != State::kOpen) return NotOpen();
@@ -226,9 +268,12 @@ class LocalBlobWriter final : public BlobWriter {
       return ErrnoError("create folder", dir, errno);
     }
     const std::string path = BlobPath(blobs_dir_, hex);
+    // Rename and hold in one step with respect to RemoveUnreferenced.
+    absl::MutexLock lock(&holds_->mu);
     struct stat existing;
     if (::lstat(path.c_str(), &existing) == 0) {
       Discard();  // same content is already stored
+      Hold(info.digest);
       return info;
     }
     // The temp file stays open (and locked) until renamed, so Open() in
@@ -238,8 +283,14 @@ class LocalBlobWriter final : public BlobWriter {
     }
     temp_path_.clear();
     fd_.Reset();
+    Hold(info.digest);
     AIAAS_RETURN_IF_ERROR(FsyncDir(dir));
     return info;
+  }
+
+  void Hold(const std::string& digest) ABSL_EXCLUSIVE_LOCKS_REQUIRED(holds_->mu) {
+    ++holds_->count[digest];
+    held_ = digest;
   }
 
   absl::Status FlushBuffer() {
@@ -270,6 +321,8 @@ class LocalBlobWriter final : public BlobWriter {
   }
 
   const std::string blobs_dir_;
+  const std::shared_ptr<BlobHolds> holds_;
+  std::string held_;       // the committed digest this writer holds, if any
   std::string temp_path_;  // empty once removed or renamed
   UniqueFd fd_;
   EvpCtx sha256_;
@@ -311,7 +364,9 @@ absl::StatusOr<std::unique_ptr<LocalArtifactStore>> LocalArtifactStore::Open(
 }
 
 LocalArtifactStore::LocalArtifactStore(const std::string& root)
-    : blobs_dir_(absl::StrCat(root, "/blobs/sha256")), tmp_dir_(absl::StrCat(root, "/blobs/tmp")) {}
+    : blobs_dir_(absl::StrCat(root, "/blobs/sha256")),
+      tmp_dir_(absl::StrCat(root, "/blobs/tmp")),
+      holds_(std::make_shared<BlobHolds>()) {}
 
 absl::StatusOr<std::unique_ptr<BlobWriter>> LocalArtifactStore::NewWriter(int64_t max_size_bytes) {
   if (max_size_bytes < 0) {
@@ -332,7 +387,7 @@ absl::StatusOr<std::unique_ptr<BlobWriter>> LocalArtifactStore::NewWriter(int64_
         by_fd.st_dev != by_name.st_dev || by_fd.st_ino != by_name.st_ino) {
       continue;
     }
-    return std::make_unique<LocalBlobWriter>(blobs_dir_, std::move(path), std::move(fd),
+    return std::make_unique<LocalBlobWriter>(blobs_dir_, holds_, std::move(path), std::move(fd),
                                              std::move(sha256), max_size_bytes);
   }
   return absl::InternalError(absl::StrCat("cannot create a temp file in ", tmp_dir_,
@@ -355,31 +410,38 @@ absl::StatusOr<std::string> LocalArtifactStore::PathFor(const std::string& diges
 
 absl::Status LocalArtifactStore::Verify(const std::string& digest) {
   AIAAS_ASSIGN_OR_RETURN(absl::string_view hex, DigestHex(digest));
-  const std::string path = BlobPath(blobs_dir_, hex);
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) {
-    if (errno == ENOENT || errno == ENOTDIR) {
-      return absl::NotFoundError(absl::StrCat("artifact ", digest, " not found"));
-    }
-    return ErrnoError("open", path, errno);
-  }
   AIAAS_ASSIGN_OR_RETURN(EvpCtx sha256, NewSha256());
-  std::vector<char> buffer(kReadBufferSize);
-  while (true) {
-    const ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoError("read", path, errno);
-    }
-    if (n == 0) break;
-    AIAAS_RETURN_IF_ERROR(HashUpdate(sha256.get(), buffer.data(), static_cast<size_t>(n)));
-  }
+  AIAAS_RETURN_IF_ERROR(ReadChunks(
+      digest, BlobPath(blobs_dir_, hex),
+      [&](const char* data, size_t size) { return HashUpdate(sha256.get(), data, size); }));
   AIAAS_ASSIGN_OR_RETURN(std::string actual, HashFinalHex(sha256.get()));
   if (actual != hex) {
     return absl::DataLossError(absl::StrCat(
         "artifact ", digest, " is corrupted: its content hashes to ", kDigestPrefix, actual));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> LocalArtifactStore::Read(const std::string& digest) {
+  AIAAS_ASSIGN_OR_RETURN(absl::string_view hex, DigestHex(digest));
+  std::string bytes;
+  AIAAS_RETURN_IF_ERROR(
+      ReadChunks(digest, BlobPath(blobs_dir_, hex), [&](const char* data, size_t size) {
+        bytes.append(data, size);
+        return absl::OkStatus();
+      }));
+  return bytes;
+}
+
+absl::StatusOr<bool> LocalArtifactStore::RemoveUnreferenced(
+    const std::string& digest, const std::function<absl::StatusOr<int64_t>()>& count_references) {
+  AIAAS_RETURN_IF_ERROR(DigestHex(digest).status());
+  absl::MutexLock lock(&holds_->mu);
+  if (holds_->count.contains(digest)) return false;
+  AIAAS_ASSIGN_OR_RETURN(int64_t references, count_references());
+  if (references > 0) return false;
+  AIAAS_RETURN_IF_ERROR(Remove(digest));
+  return true;
 }
 
 absl::Status LocalArtifactStore::Remove(const std::string& digest) {

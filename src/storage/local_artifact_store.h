@@ -28,8 +28,14 @@ namespace aiaas::storage {
 // is "sha256:<64 lowercase hex>". Digests are validated strictly before any
 // path is built from them.
 //
-// Thread-safety: all methods may be called concurrently; the store has no
-// mutable state besides the file system. Each BlobWriter is used by one thread.
+// Holds (see BlobWriter::Commit) live in this process only: replicas sharing a
+// volume must not collect each other's blobs.
+//
+// Thread-safety: all methods may be called concurrently; besides the file
+// system the only mutable state is the table of held digests, under its own
+// mutex. Each BlobWriter is used by one thread.
+struct BlobHolds;
+
 class LocalArtifactStore final : public ArtifactStore {
  public:
   // Creates `<root>/blobs/sha256` and `<root>/blobs/tmp` if needed and removes
@@ -43,14 +49,21 @@ class LocalArtifactStore final : public ArtifactStore {
   absl::StatusOr<std::string> PathFor(const std::string& digest) override;
   // Streams the file through SHA-256 in fixed-size chunks.
   absl::Status Verify(const std::string& digest) override;
+  absl::StatusOr<std::string> Read(const std::string& digest) override;
   // InvalidArgument for a malformed digest.
   absl::Status Remove(const std::string& digest) override;
+  absl::StatusOr<bool> RemoveUnreferenced(
+      const std::string& digest,
+      const std::function<absl::StatusOr<int64_t>()>& count_references) override;
 
  private:
   explicit LocalArtifactStore(const std::string& root);
 
   const std::string blobs_dir_;  // <root>/blobs/sha256
   const std::string tmp_dir_;    // <root>/blobs/tmp
+  // Digests held by live committed writers; shared with the writers, which
+  // may outlive the store.
+  std::shared_ptr<BlobHolds> holds_;
 };
 
 }  // namespace aiaas::storage

@@ -1,6 +1,7 @@
 #include "storage/local_artifact_store.h"
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -251,6 +252,103 @@ TEST_F(LocalArtifactStoreTest, ConcurrentWritersOfTheSameContent) {
   EXPECT_THAT(FilesUnder(BlobsDir()), SizeIs(1));
   EXPECT_THAT(FilesUnder(TmpDir()), IsEmpty());
   EXPECT_TRUE(store_->Verify(digests[0]).ok());
+}
+
+TEST_F(LocalArtifactStoreTest, ReadReturnsTheWholeBlob) {
+  std::string content(200000, 'x');  // several read chunks
+  content[123456] = 'y';
+  BlobInfo info = Put(content);
+  auto read = store_->Read(info.digest);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(*read, content);
+  EXPECT_EQ(store_->Read(kHelloDigest).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->Read("sha256:../../etc/passwd").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+// The race this closes: push A commits blob D, push B of the same bytes finds D
+// already stored, A fails and collects D before B's row exists.
+TEST_F(LocalArtifactStoreTest, AWriterHoldsItsCommittedBlobUntilDestroyed) {
+  const auto no_references = []() -> absl::StatusOr<int64_t> { return 0; };
+  auto first = store_->NewWriter(100);
+  auto second = store_->NewWriter(100);
+  ASSERT_TRUE(first.ok() && second.ok());
+  ASSERT_TRUE((*first)->Append("hello").ok());
+  ASSERT_TRUE((*second)->Append("hello").ok());
+  ASSERT_TRUE((*first)->Commit().ok());
+  ASSERT_TRUE((*second)->Commit().ok());  // same bytes: the stored blob is kept
+
+  first->reset();  // A gave up
+  auto removed = store_->RemoveUnreferenced(kHelloDigest, no_references);
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_FALSE(*removed);  // B still holds it
+  EXPECT_TRUE(store_->Verify(kHelloDigest).ok());
+
+  second->reset();
+  removed = store_->RemoveUnreferenced(kHelloDigest, no_references);
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_TRUE(*removed);
+  EXPECT_EQ(store_->PathFor(kHelloDigest).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(LocalArtifactStoreTest, RemoveUnreferencedKeepsReferencedBlobsAndPassesErrors) {
+  Put("hello");  // writer gone: not held
+  int calls = 0;
+  auto referenced = store_->RemoveUnreferenced(kHelloDigest, [&]() -> absl::StatusOr<int64_t> {
+    ++calls;
+    return 2;
+  });
+  ASSERT_TRUE(referenced.ok());
+  EXPECT_FALSE(*referenced);
+  EXPECT_EQ(calls, 1);
+  auto failed = store_->RemoveUnreferenced(kHelloDigest, []() -> absl::StatusOr<int64_t> {
+    return absl::UnavailableError("database is locked");
+  });
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(store_->Verify(kHelloDigest).ok());
+  EXPECT_EQ(store_
+                ->RemoveUnreferenced("sha256:zz",
+                                     [&]() -> absl::StatusOr<int64_t> {
+                                       ++calls;
+                                       return 0;
+                                     })
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(calls, 1);
+}
+
+// Concurrent pushes of the same bytes where every other one fails: the
+// survivors' blob is never removed under them.
+TEST_F(LocalArtifactStoreTest, ConcurrentCommitsAndCollectionsNeverLoseAReferencedBlob) {
+  std::atomic<int64_t> rows{0};
+  std::atomic<bool> lost{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        auto writer = store_->NewWriter(100);
+        ASSERT_TRUE(writer.ok());
+        ASSERT_TRUE((*writer)->Append("hello").ok());
+        ASSERT_TRUE((*writer)->Commit().ok());
+        const bool keeps = (t + i) % 2 == 0;
+        if (keeps) {
+          rows.fetch_add(1);  // "the row exists"
+          writer->reset();
+          if (!store_->Verify(kHelloDigest).ok()) lost = true;
+          rows.fetch_sub(1);  // "the row is deleted"
+        } else {
+          writer->reset();
+        }
+        ASSERT_TRUE(store_
+                        ->RemoveUnreferenced(
+                            kHelloDigest, [&]() -> absl::StatusOr<int64_t> { return rows.load(); })
+                        .ok());
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_FALSE(lost);
 }
 
 }  // namespace
