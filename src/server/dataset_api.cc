@@ -12,9 +12,9 @@
 #include "server/handler_util.h"
 #include "server/http_errors.h"
 #include "server/management_json.h"
-#include "server/multipart_parser.h"
 #include "server/request_audit.h"
 #include "server/request_context.h"
+#include "server/upload_form.h"
 
 namespace aiaas::server {
 namespace {
@@ -47,9 +47,8 @@ json DatasetVersionJson(const storage::DatasetVersionRecord& record) {
 absl::StatusOr<const services::Caller*> Authorize(const HttpRequest& request, Action action) {
   AIAAS_ASSIGN_OR_RETURN(const services::Caller* caller, CallerOf(request));
   if (!caller->Allows(action)) {
-    return absl::PermissionDeniedError(absl::StrCat("this API key lacks the '",
-                                                    std::string(services::ActionName(action)),
-                                                    "' permission"));
+    return absl::PermissionDeniedError(absl::StrCat(
+        "this API key lacks the '", std::string(services::ActionName(action)), "' permission"));
   }
   return caller;
 }
@@ -59,9 +58,8 @@ absl::StatusOr<int64_t> ParseVersion(const std::string& text) {
   if (text == "latest") return 0;
   int64_t version = 0;
   if (!absl::SimpleAtoi(text, &version) || version < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("dataset version must be a positive integer or 'latest', got '",
-                     text.substr(0, 32), "'"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "dataset version must be a positive integer or 'latest', got '", text.substr(0, 32), "'"));
   }
   return version;
 }
@@ -76,21 +74,20 @@ class DatasetUploadConsumer final : public BodyConsumer {
         created_by_(caller.KeyPrefix()),
         datasets_(datasets),
         budget_(std::move(budget)),
-        parser_(std::move(boundary),
-                MultipartParser::Callbacks{
-                    [this](const PartHeaders& headers) { return BeginPart(headers); },
-                    [this](std::string_view data) { return PartData(data); },
-                    [this]() { return EndPart(); }}) {}
+        form_(std::move(boundary),
+              UploadForm::Fields{{"name", "format"}, kMaxTextPartBytes, "the dataset"},
+              UploadForm::FileSink{[this](const PartHeaders& headers) { return OpenFile(headers); },
+                                   [this](std::string_view data) { return WriteFile(data); }}) {}
 
   RequestAudit audit;
 
-  absl::Status Consume(std::string_view chunk) override { return parser_.Feed(chunk); }
+  absl::Status Consume(std::string_view chunk) override { return form_.Feed(chunk); }
 
   HttpResponse Finish() override {
     auto created = Create();
-    const std::string name = texts_.count("name") > 0 ? texts_["name"] : "";
+    const std::string* name = form_.Text("name");
     audit.Record("dataset.create",
-                 DatasetResource(tenant_, name,
+                 DatasetResource(tenant_, name != nullptr ? *name : "",
                                  created.ok() ? absl::StrCat(created->version) : ""),
                  created.status(),
                  created.ok() ? absl::StrCat(created->format, " ", created->digest) : "");
@@ -102,64 +99,23 @@ class DatasetUploadConsumer final : public BodyConsumer {
   }
 
  private:
-  absl::Status BeginPart(const PartHeaders& headers) {
-    current_ = headers.name;
-    if (current_ == "file") {
-      if (upload_ != nullptr || file_done_) {
-        return absl::InvalidArgumentError("the form has more than one 'file' part");
-      }
-      filename_ = headers.filename.value_or("");
-      AIAAS_ASSIGN_OR_RETURN(upload_, datasets_->StartUpload());
-      return absl::OkStatus();
-    }
-    if (current_ != "name" && current_ != "format") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unknown form field '", current_.substr(0, 64), "'; expected file, name, format"));
-    }
-    if (texts_.count(current_) > 0) {
-      return absl::InvalidArgumentError(absl::StrCat("form field '", current_, "' is repeated"));
-    }
-    texts_[current_];
+  absl::Status OpenFile(const PartHeaders& headers) {
+    filename_ = headers.filename.value_or("");
+    AIAAS_ASSIGN_OR_RETURN(upload_, datasets_->StartUpload());
     return absl::OkStatus();
   }
 
-  absl::Status PartData(std::string_view data) {
-    if (current_ == "file") {
-      AIAAS_RETURN_IF_ERROR(
-          budget_.Check(upload_->size_bytes() + static_cast<int64_t>(data.size())));
-      return upload_->Write(data);
-    }
-    std::string& text = texts_[current_];
-    if (text.size() + data.size() > kMaxTextPartBytes) {
-      return absl::InvalidArgumentError(absl::StrCat("form field '", current_,
-                                                     "' is longer than ", kMaxTextPartBytes,
-                                                     " bytes"));
-    }
-    text.append(data.data(), data.size());
-    return absl::OkStatus();
-  }
-
-  absl::Status EndPart() {
-    if (current_ == "file") file_done_ = true;
-    current_.clear();
-    return absl::OkStatus();
+  absl::Status WriteFile(std::string_view data) {
+    AIAAS_RETURN_IF_ERROR(budget_.Check(upload_->size_bytes() + static_cast<int64_t>(data.size())));
+    return upload_->Write(data);
   }
 
   absl::StatusOr<storage::DatasetVersionRecord> Create() {
-    AIAAS_RETURN_IF_ERROR(parser_.Finish());
-    if (upload_ == nullptr) {
-      return absl::InvalidArgumentError("the form has no 'file' part with the dataset");
-    }
-    auto name = texts_.find("name");
-    if (name == texts_.end() || name->second.empty()) {
-      return absl::InvalidArgumentError("the form has no 'name' field");
-    }
+    AIAAS_RETURN_IF_ERROR(form_.Finish());
     services::CreateDatasetRequest request;
     request.tenant = tenant_;
-    request.name = name->second;
-    if (auto format = texts_.find("format"); format != texts_.end()) {
-      request.format = format->second;
-    }
+    AIAAS_ASSIGN_OR_RETURN(request.name, form_.RequiredText("name"));
+    if (const std::string* format = form_.Text("format")) request.format = *format;
     request.filename = filename_;
     request.created_by = created_by_;
     return datasets_->Create(request, std::move(upload_));
@@ -169,12 +125,9 @@ class DatasetUploadConsumer final : public BodyConsumer {
   const std::string created_by_;
   services::DatasetService* const datasets_;
   const services::StoredBytesBudget budget_;
-  MultipartParser parser_;
-  std::string current_;
   std::string filename_;
-  std::map<std::string, std::string> texts_;
   std::unique_ptr<services::DatasetUpload> upload_;
-  bool file_done_ = false;
+  UploadForm form_;  // last: its callbacks use the members above
 };
 
 }  // namespace
@@ -186,17 +139,10 @@ void RegisterDatasetApi(Router* router, services::DatasetService* datasets) {
         auto started = [&]() -> absl::StatusOr<std::unique_ptr<BodyConsumer>> {
           AIAAS_ASSIGN_OR_RETURN(const services::Caller* caller,
                                  Authorize(request, Action::kDatasetWrite));
-          auto content_type = request.Header("content-type");
-          if (!content_type.has_value()) {
-            return WithHttpStatus(absl::InvalidArgumentError(
-                                      "an upload must be multipart/form-data (no Content-Type)"),
-                                  415);
-          }
-          auto boundary = MultipartParser::BoundaryFromContentType(*content_type);
-          if (!boundary.ok()) return WithHttpStatus(boundary.status(), 415);
+          AIAAS_ASSIGN_OR_RETURN(std::string boundary, UploadFormBoundary(request));
           AIAAS_ASSIGN_OR_RETURN(services::StoredBytesBudget budget,
                                  datasets->CheckUploadQuota(caller->tenant));
-          auto consumer = std::make_unique<DatasetUploadConsumer>(*caller, *std::move(boundary),
+          auto consumer = std::make_unique<DatasetUploadConsumer>(*caller, std::move(boundary),
                                                                   datasets, std::move(budget));
           consumer->audit = AuditOf(request);
           return std::unique_ptr<BodyConsumer>(std::move(consumer));
@@ -227,25 +173,24 @@ void RegisterDatasetApi(Router* router, services::DatasetService* datasets) {
         json versions = json::array();
         for (const auto& record : records) versions.push_back(DatasetVersionJson(record));
         return JsonResponse(
-            200, json{{"name", name}, {"latest_version", records.back().version},
-                      {"versions", versions}}
-                     .dump());
+            200,
+            json{{"name", name}, {"latest_version", records.back().version}, {"versions", versions}}
+                .dump());
       }));
 
-  router->Handle(
-      "DELETE", "/api/v1/datasets/{name}",
-      WrapAudited("dataset.delete",
-                  [datasets](const HttpRequest& request,
-                             AuditNote& audit) -> absl::StatusOr<HttpResponse> {
-                    AIAAS_ASSIGN_OR_RETURN(const services::Caller* caller,
-                                           Authorize(request, Action::kDatasetWrite));
-                    const std::string& name = request.path_params.at("name");
-                    audit.resource = DatasetResource(caller->tenant, name);
-                    AIAAS_RETURN_IF_ERROR(datasets->Delete(caller->tenant, name));
-                    HttpResponse response;
-                    response.status = 204;
-                    return response;
-                  }));
+  router->Handle("DELETE", "/api/v1/datasets/{name}",
+                 WrapAudited("dataset.delete",
+                             [datasets](const HttpRequest& request,
+                                        AuditNote& audit) -> absl::StatusOr<HttpResponse> {
+                               AIAAS_ASSIGN_OR_RETURN(const services::Caller* caller,
+                                                      Authorize(request, Action::kDatasetWrite));
+                               const std::string& name = request.path_params.at("name");
+                               audit.resource = DatasetResource(caller->tenant, name);
+                               AIAAS_RETURN_IF_ERROR(datasets->Delete(caller->tenant, name));
+                               HttpResponse response;
+                               response.status = 204;
+                               return response;
+                             }));
 
   router->Handle(
       "GET", "/api/v1/datasets/{name}/versions/{version}",
@@ -260,24 +205,24 @@ void RegisterDatasetApi(Router* router, services::DatasetService* datasets) {
 
   router->Handle(
       "DELETE", "/api/v1/datasets/{name}/versions/{version}",
-      WrapAudited("dataset.delete",
-                  [datasets](const HttpRequest& request,
-                             AuditNote& audit) -> absl::StatusOr<HttpResponse> {
-                    AIAAS_ASSIGN_OR_RETURN(const services::Caller* caller,
-                                           Authorize(request, Action::kDatasetWrite));
-                    const std::string& name = request.path_params.at("name");
-                    audit.resource =
-                        DatasetResource(caller->tenant, name, request.path_params.at("version"));
-                    AIAAS_ASSIGN_OR_RETURN(int64_t version,
-                                           ParseVersion(request.path_params.at("version")));
-                    if (version == 0) {
-                      return absl::InvalidArgumentError("name the version to delete, not 'latest'");
-                    }
-                    AIAAS_RETURN_IF_ERROR(datasets->DeleteVersion(caller->tenant, name, version));
-                    HttpResponse response;
-                    response.status = 204;
-                    return response;
-                  }));
+      WrapAudited(
+          "dataset.delete",
+          [datasets](const HttpRequest& request, AuditNote& audit) -> absl::StatusOr<HttpResponse> {
+            AIAAS_ASSIGN_OR_RETURN(const services::Caller* caller,
+                                   Authorize(request, Action::kDatasetWrite));
+            const std::string& name = request.path_params.at("name");
+            audit.resource =
+                DatasetResource(caller->tenant, name, request.path_params.at("version"));
+            AIAAS_ASSIGN_OR_RETURN(int64_t version,
+                                   ParseVersion(request.path_params.at("version")));
+            if (version == 0) {
+              return absl::InvalidArgumentError("name the version to delete, not 'latest'");
+            }
+            AIAAS_RETURN_IF_ERROR(datasets->DeleteVersion(caller->tenant, name, version));
+            HttpResponse response;
+            response.status = 204;
+            return response;
+          }));
 
   router->Handle(
       "GET", "/api/v1/datasets/{name}/preview",
@@ -298,10 +243,9 @@ void RegisterDatasetApi(Router* router, services::DatasetService* datasets) {
         AIAAS_ASSIGN_OR_RETURN(
             auto record, datasets->Get(caller->tenant, request.path_params.at("name"), version));
         AIAAS_ASSIGN_OR_RETURN(json preview, datasets->Preview(record, rows));
-        return JsonResponse(200, json{{"name", record.name},
-                                      {"version", record.version},
-                                      {"rows", preview}}
-                                     .dump());
+        return JsonResponse(
+            200,
+            json{{"name", record.name}, {"version", record.version}, {"rows", preview}}.dump());
       }));
 }
 

@@ -12,9 +12,9 @@
 #include "server/http_errors.h"
 #include "server/kserve_json_codec.h"
 #include "server/management_json.h"
-#include "server/multipart_parser.h"
 #include "server/request_audit.h"
 #include "server/serving_config_json.h"
+#include "server/upload_form.h"
 
 namespace aiaas::server {
 namespace {
@@ -44,16 +44,17 @@ class VersionUpload final : public BodyConsumer {
         registry_(registry),
         max_upload_bytes_(max_upload_bytes),
         budget_(std::move(budget)),
-        parser_(std::move(boundary),
-                MultipartParser::Callbacks{
-                    [this](const PartHeaders& headers) { return BeginPart(headers); },
-                    [this](std::string_view data) { return PartData(data); },
-                    [this]() { return EndPart(); }}) {}
+        form_(std::move(boundary),
+              UploadForm::Fields{{"format", "signature", "description", "config"},
+                                 kMaxTextPartBytes,
+                                 "the model artifact"},
+              UploadForm::FileSink{[this](const PartHeaders&) { return OpenFile(); },
+                                   [this](std::string_view data) { return WriteFile(data); }}) {}
 
   // Who pushes, for the "version.create" audit event of Finish().
   RequestAudit audit;
 
-  absl::Status Consume(std::string_view chunk) override { return parser_.Feed(chunk); }
+  absl::Status Consume(std::string_view chunk) override { return form_.Feed(chunk); }
 
   HttpResponse Finish() override {
     auto version = CreateVersion();
@@ -71,76 +72,40 @@ class VersionUpload final : public BodyConsumer {
   }
 
  private:
-  absl::Status BeginPart(const PartHeaders& headers) {
-    current_ = headers.name;
-    if (current_ == "file") {
-      if (upload_ || file_done_) {
-        return absl::InvalidArgumentError("the form has more than one 'file' part");
-      }
-      AIAAS_ASSIGN_OR_RETURN(upload_, registry_->StartUpload(max_upload_bytes_));
-      return absl::OkStatus();
-    }
-    if (current_ != "format" && current_ != "signature" && current_ != "description" &&
-        current_ != "config") {
-      return absl::InvalidArgumentError(
-          absl::StrCat("unknown form field '", current_.substr(0, 64),
-                       "'; expected file, format, signature, description, config"));
-    }
-    if (texts_.count(current_) > 0) {
-      return absl::InvalidArgumentError(absl::StrCat("form field '", current_, "' is repeated"));
-    }
-    texts_[current_];
+  absl::Status OpenFile() {
+    AIAAS_ASSIGN_OR_RETURN(upload_, registry_->StartUpload(max_upload_bytes_));
     return absl::OkStatus();
   }
 
-  absl::Status PartData(std::string_view data) {
-    if (current_ == "file") {
-      // Stop as soon as the file outgrows the tenant's quota (the final check
-      // is in the transaction that would insert the version).
-      AIAAS_RETURN_IF_ERROR(
-          budget_.Check(upload_->size_bytes() + static_cast<int64_t>(data.size())));
-      return upload_->Write(data);
-    }
-    std::string& text = texts_[current_];
-    if (text.size() + data.size() > kMaxTextPartBytes) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("form field '", current_, "' is longer than ", kMaxTextPartBytes, " bytes"));
-    }
-    text.append(data.data(), data.size());
-    return absl::OkStatus();
-  }
-
-  absl::Status EndPart() {
-    if (current_ == "file") file_done_ = true;
-    current_.clear();
-    return absl::OkStatus();
+  absl::Status WriteFile(std::string_view data) {
+    // Stop as soon as the file outgrows the tenant's quota (the final check
+    // is in the transaction that would insert the version).
+    AIAAS_RETURN_IF_ERROR(budget_.Check(upload_->size_bytes() + static_cast<int64_t>(data.size())));
+    return upload_->Write(data);
   }
 
   absl::StatusOr<storage::VersionRecord> CreateVersion() {
-    AIAAS_RETURN_IF_ERROR(parser_.Finish());
-    if (!upload_) {
-      return absl::InvalidArgumentError("the form has no 'file' part with the model artifact");
-    }
-    auto format = texts_.find("format");
-    if (format == texts_.end() || format->second.empty()) {
+    AIAAS_RETURN_IF_ERROR(form_.Finish());
+    const std::string* format = form_.Text("format");
+    if (format == nullptr || format->empty()) {
       return absl::InvalidArgumentError(
           "the form has no 'format' field; set it to 'torchscript' or 'onnx'");
     }
     services::PushRequest push;
     push.tenant = tenant_;
     push.model = model_;
-    push.format = format->second;
-    if (auto it = texts_.find("description"); it != texts_.end()) push.description = it->second;
-    if (auto it = texts_.find("signature"); it != texts_.end() && !it->second.empty()) {
-      auto signature = DecodeSignatureJson(it->second);
+    push.format = *format;
+    if (const std::string* text = form_.Text("description")) push.description = *text;
+    if (const std::string* text = form_.Text("signature"); text != nullptr && !text->empty()) {
+      auto signature = DecodeSignatureJson(*text);
       if (!signature.ok()) {
         return absl::InvalidArgumentError(
             absl::StrCat("invalid 'signature' field: ", std::string(signature.status().message())));
       }
       push.signature = *std::move(signature);
     }
-    if (auto it = texts_.find("config"); it != texts_.end() && !it->second.empty()) {
-      auto config = DecodeServingConfigJson(it->second, ServingConfig{});
+    if (const std::string* text = form_.Text("config"); text != nullptr && !text->empty()) {
+      auto config = DecodeServingConfigJson(*text, ServingConfig{});
       if (!config.ok()) {
         return absl::InvalidArgumentError(
             absl::StrCat("invalid 'config' field: ", std::string(config.status().message())));
@@ -155,11 +120,8 @@ class VersionUpload final : public BodyConsumer {
   services::ModelRegistry* const registry_;
   const int64_t max_upload_bytes_;
   const services::StoredBytesBudget budget_;
-  MultipartParser parser_;
-  std::string current_;
-  std::map<std::string, std::string> texts_;
   std::unique_ptr<services::ArtifactUpload> upload_;
-  bool file_done_ = false;
+  UploadForm form_;  // last: its callbacks use the members above
 };
 
 }  // namespace
@@ -169,20 +131,14 @@ absl::StatusOr<std::unique_ptr<BodyConsumer>> StartVersionUpload(const HttpReque
                                                                  services::ModelRegistry* registry,
                                                                  int64_t max_upload_bytes) {
   AIAAS_RETURN_IF_ERROR(ValidateModelName(target.model));
-  auto content_type = request.Header("content-type");
-  if (!content_type.has_value()) {
-    return WithHttpStatus(
-        absl::InvalidArgumentError("an upload must be multipart/form-data (no Content-Type)"), 415);
-  }
-  auto boundary = MultipartParser::BoundaryFromContentType(*content_type);
-  if (!boundary.ok()) return WithHttpStatus(boundary.status(), 415);
+  AIAAS_ASSIGN_OR_RETURN(std::string boundary, UploadFormBoundary(request));
   // Before a byte of the body is read: a push that certainly exceeds a quota
   // (a new model beyond max_models, a Content-Length beyond the bytes left).
   AIAAS_ASSIGN_OR_RETURN(
       services::StoredBytesBudget budget,
       registry->CheckPushQuota(target.owner_tenant, target.model, MinArtifactBytes(request)));
   auto upload = std::make_unique<VersionUpload>(std::move(target.owner_tenant),
-                                                std::move(target.model), *std::move(boundary),
+                                                std::move(target.model), std::move(boundary),
                                                 registry, max_upload_bytes, std::move(budget));
   upload->audit = AuditOf(request);
   return std::unique_ptr<BodyConsumer>(std::move(upload));
