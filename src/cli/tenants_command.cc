@@ -232,8 +232,8 @@ std::vector<CommandSpec> TenantsCommands() {
   quotas.summary = "show a tenant's quotas: models, stored bytes, concurrent jobs, and usage";
   quotas.details =
       "A tenant admin may read its own tenant's quotas, a server admin every tenant's.\n"
-      "Stored bytes are the sizes of all the tenant's versions added up (identical files in\n"
-      "two versions count twice).";
+      "Stored bytes are the sizes of all the tenant's model and dataset versions added up\n"
+      "(identical files in two versions count twice).";
   quotas.operands = {"NAME"};
   quotas.check_usage = &CheckTenantOperand;
   quotas.run = &RunQuotas;

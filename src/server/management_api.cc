@@ -9,6 +9,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/model_name.h"
 #include "common/status_macros.h"
 #include "server/handler_util.h"
@@ -21,6 +22,13 @@
 
 namespace aiaas::server {
 namespace {
+
+// The file name extension of a downloaded artifact of `format`.
+absl::string_view ArtifactExtension(const std::string& format) {
+  if (format == "onnx") return ".onnx";
+  if (format == "torchscript") return ".pt";
+  return ".bin";  // native bundles and anything newer
+}
 
 using nlohmann::json;
 
@@ -98,26 +106,29 @@ void RegisterManagementApi(Router* router, const ManagementApiDeps& deps,
 
   router->Handle(
       "POST", "/api/v1/models",
-      WrapAudited("model.create", [registry, access](const HttpRequest& request, AuditNote& audit)
-                                      -> absl::StatusOr<HttpResponse> {
-        AIAAS_ASSIGN_OR_RETURN(const services::Caller* caller, CallerOf(request));
-        AIAAS_ASSIGN_OR_RETURN(json body, ParseObject(request));
-        auto name = body.find("name");
-        if (name == body.end() || !name->is_string()) {
-          return absl::InvalidArgumentError("'name' is required and must be a string");
-        }
-        const std::string model = name->get<std::string>();
-        AIAAS_RETURN_IF_ERROR(ValidateModelName(model));
-        audit.resource = ModelResource(caller->tenant, model);
-        AIAAS_RETURN_IF_ERROR(access->Check(*caller, {caller->tenant, model}, Action::kModelWrite));
-        AIAAS_ASSIGN_OR_RETURN(auto description, OptionalString(body, "description"));
-        AIAAS_ASSIGN_OR_RETURN(auto labels, OptionalLabels(body));
-        AIAAS_ASSIGN_OR_RETURN(
-            services::ModelView view,
-            registry->CreateModel(caller->tenant, model, description.value_or(""),
-                                  labels.value_or(std::map<std::string, std::string>{})));
-        return JsonResponse(201, ModelJson(view));
-      }));
+      WrapAudited("model.create",
+                  [registry, access](const HttpRequest& request,
+                                     AuditNote& audit) -> absl::StatusOr<HttpResponse> {
+                    AIAAS_ASSIGN_OR_RETURN(const services::Caller* caller, CallerOf(request));
+                    AIAAS_ASSIGN_OR_RETURN(json body, ParseObject(request));
+                    auto name = body.find("name");
+                    if (name == body.end() || !name->is_string()) {
+                      return absl::InvalidArgumentError("'name' is required and must be a string");
+                    }
+                    const std::string model = name->get<std::string>();
+                    AIAAS_RETURN_IF_ERROR(ValidateModelName(model));
+                    audit.resource = ModelResource(caller->tenant, model);
+                    AIAAS_RETURN_IF_ERROR(
+                        access->Check(*caller, {caller->tenant, model}, Action::kModelWrite));
+                    AIAAS_ASSIGN_OR_RETURN(auto description, OptionalString(body, "description"));
+                    AIAAS_ASSIGN_OR_RETURN(auto labels, OptionalLabels(body));
+                    AIAAS_ASSIGN_OR_RETURN(
+                        services::ModelView view,
+                        registry->CreateModel(
+                            caller->tenant, model, description.value_or(""),
+                            labels.value_or(std::map<std::string, std::string>{})));
+                    return JsonResponse(201, ModelJson(view));
+                  }));
 
   // The caller's own tenant's models, within the key's model narrowing.
   router->Handle(
@@ -155,51 +166,62 @@ void RegisterManagementApi(Router* router, const ManagementApiDeps& deps,
   // Description and labels (model:write); visibility as well needs grants:manage.
   routes.push_back(
       {"PATCH", "",
-       WrapStatus([registry, access](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
-         AIAAS_ASSIGN_OR_RETURN(const services::Caller* caller, CallerOf(request));
-         AIAAS_ASSIGN_OR_RETURN(json body, ParseObject(request));
-         storage::ModelUpdate update;
-         AIAAS_ASSIGN_OR_RETURN(update.description, OptionalString(body, "description"));
-         AIAAS_ASSIGN_OR_RETURN(update.labels, OptionalLabels(body));
-         AIAAS_ASSIGN_OR_RETURN(auto visibility, OptionalString(body, "visibility"));
-         AIAAS_ASSIGN_OR_RETURN(
-             services::ModelRef ref,
-             AuthorizeModel(*caller, access, request, "name", Action::kModelWrite));
-         // Everything that can refuse the visibility is checked before any change.
-         if (visibility.has_value()) {
-           if (*visibility != "private" && *visibility != "public") {
-             return absl::InvalidArgumentError("'visibility' must be 'private' or 'public'");
-           }
-           if (!caller->Allows(Action::kGrantsManage)) {
-             return absl::PermissionDeniedError(
-                 "this API key lacks the 'grants:manage' permission");
-           }
-         }
-         const bool changes_fields = update.description.has_value() || update.labels.has_value();
-         if (changes_fields || !visibility.has_value()) {
-           AIAAS_RETURN_IF_ERROR(
-               registry->UpdateModel(ref.owner_tenant, ref.model, update).status());
-         }
-         // Check() allows model:write on own models only, so `ref.model` is the caller's.
-         if (visibility.has_value()) {
-           AIAAS_RETURN_IF_ERROR(access->SetVisibility(*caller, ref.model, *visibility));
-           AuditOf(request).Record("model.visibility", ModelResource(ref), absl::OkStatus(),
-                                   *visibility);
-         }
-         AIAAS_ASSIGN_OR_RETURN(auto view, registry->GetModel(ref.owner_tenant, ref.model));
-         return JsonResponse(200, ModelJson(view));
-       })});
+       WrapAudited(
+           "model.update",
+           [registry, access](const HttpRequest& request,
+                              AuditNote& audit) -> absl::StatusOr<HttpResponse> {
+             AIAAS_ASSIGN_OR_RETURN(const services::Caller* caller, CallerOf(request));
+             AIAAS_ASSIGN_OR_RETURN(json body, ParseObject(request));
+             storage::ModelUpdate update;
+             AIAAS_ASSIGN_OR_RETURN(update.description, OptionalString(body, "description"));
+             AIAAS_ASSIGN_OR_RETURN(update.labels, OptionalLabels(body));
+             AIAAS_ASSIGN_OR_RETURN(auto visibility, OptionalString(body, "visibility"));
+             AIAAS_ASSIGN_OR_RETURN(
+                 services::ModelRef ref,
+                 AuthorizeModel(*caller, access, request, "name", Action::kModelWrite));
+             audit.resource = ModelResource(ref);
+             std::vector<std::string> fields;  // what the request changes, for the audit detail
+             if (update.description.has_value()) fields.push_back("description");
+             if (update.labels.has_value()) fields.push_back("labels");
+             if (visibility.has_value()) fields.push_back("visibility=" + *visibility);
+             audit.detail = absl::StrJoin(fields, " ");
+             // Everything that can refuse the visibility is checked before any change.
+             if (visibility.has_value()) {
+               if (*visibility != "private" && *visibility != "public") {
+                 return absl::InvalidArgumentError("'visibility' must be 'private' or 'public'");
+               }
+               if (!caller->Allows(Action::kGrantsManage)) {
+                 return absl::PermissionDeniedError(
+                     "this API key lacks the 'grants:manage' permission");
+               }
+             }
+             const bool changes_fields =
+                 update.description.has_value() || update.labels.has_value();
+             if (changes_fields || !visibility.has_value()) {
+               AIAAS_RETURN_IF_ERROR(
+                   registry->UpdateModel(ref.owner_tenant, ref.model, update).status());
+             }
+             // Check() allows model:write on own models only, so `ref.model` is the caller's.
+             if (visibility.has_value()) {
+               AIAAS_RETURN_IF_ERROR(access->SetVisibility(*caller, ref.model, *visibility));
+               AuditOf(request).Record("model.visibility", ModelResource(ref), absl::OkStatus(),
+                                       *visibility);
+             }
+             AIAAS_ASSIGN_OR_RETURN(auto view, registry->GetModel(ref.owner_tenant, ref.model));
+             return JsonResponse(200, ModelJson(view));
+           })});
 
-  routes.push_back({"DELETE", "",
-                    WrapAudited("model.delete", [registry, inference, authorize](
-                                                    const HttpRequest& request, AuditNote& audit)
-                                                    -> absl::StatusOr<HttpResponse> {
-                      AIAAS_ASSIGN_OR_RETURN(auto ref, authorize(request, Action::kModelWrite));
-                      audit.resource = ModelResource(ref);
-                      AIAAS_RETURN_IF_ERROR(registry->DeleteModel(ref.owner_tenant, ref.model));
-                      inference->UnloadModel(ref.owner_tenant, ref.model);
-                      return NoContent();
-                    })});
+  routes.push_back(
+      {"DELETE", "",
+       WrapAudited("model.delete",
+                   [registry, inference, authorize](const HttpRequest& request, AuditNote& audit)
+                       -> absl::StatusOr<HttpResponse> {
+                     AIAAS_ASSIGN_OR_RETURN(auto ref, authorize(request, Action::kModelWrite));
+                     audit.resource = ModelResource(ref);
+                     AIAAS_RETURN_IF_ERROR(registry->DeleteModel(ref.owner_tenant, ref.model));
+                     inference->UnloadModel(ref.owner_tenant, ref.model);
+                     return NoContent();
+                   })});
 
   routes.push_back({"GET", "/versions",
                     WrapStatus([registry, authorize](
@@ -220,39 +242,39 @@ void RegisterManagementApi(Router* router, const ManagementApiDeps& deps,
                       return JsonResponse(200, VersionJson(version));
                     })});
 
-  routes.push_back({"DELETE", "/versions/{version}",
-                    WrapAudited("version.delete", [registry, inference, authorize](
-                                                      const HttpRequest& request, AuditNote& audit)
-                                                      -> absl::StatusOr<HttpResponse> {
-                      AIAAS_ASSIGN_OR_RETURN(auto ref, authorize(request, Action::kModelWrite));
-                      audit.resource = ModelResource(ref, request.path_params.at("version"));
-                      AIAAS_ASSIGN_OR_RETURN(
-                          auto version, registry->DeleteVersion(ref.owner_tenant, ref.model,
-                                                                request.path_params.at("version")));
-                      inference->Unload(ref.owner_tenant, version.model, version.version);
-                      audit.resource = ModelResource(ref, absl::StrCat(version.version));
-                      return NoContent();
-                    })});
-
   routes.push_back(
-      {"GET", "/versions/{version}/artifact",
-       WrapStatus([registry,
-                   authorize](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
-         AIAAS_ASSIGN_OR_RETURN(auto ref, authorize(request, Action::kModelRead));
-         AIAAS_ASSIGN_OR_RETURN(
-             auto version,
-             registry->GetVersion(ref.owner_tenant, ref.model, request.path_params.at("version")));
-         AIAAS_ASSIGN_OR_RETURN(std::string path, registry->ArtifactPath(version));
-         HttpResponse response;
-         response.content_type = "application/octet-stream";
-         response.file_path = path;
-         response.headers.emplace_back(
-             "Content-Disposition",
-             absl::StrCat("attachment; filename=\"", version.model, "-v", version.version,
-                          version.format == "onnx" ? ".onnx" : ".pt", "\""));
-         response.headers.emplace_back("Digest", version.digest);
-         return response;
-       })});
+      {"DELETE", "/versions/{version}",
+       WrapAudited("version.delete",
+                   [registry, inference, authorize](const HttpRequest& request, AuditNote& audit)
+                       -> absl::StatusOr<HttpResponse> {
+                     AIAAS_ASSIGN_OR_RETURN(auto ref, authorize(request, Action::kModelWrite));
+                     audit.resource = ModelResource(ref, request.path_params.at("version"));
+                     AIAAS_ASSIGN_OR_RETURN(
+                         auto version, registry->DeleteVersion(ref.owner_tenant, ref.model,
+                                                               request.path_params.at("version")));
+                     inference->Unload(ref.owner_tenant, version.model, version.version);
+                     audit.resource = ModelResource(ref, absl::StrCat(version.version));
+                     return NoContent();
+                   })});
+
+  routes.push_back({"GET", "/versions/{version}/artifact",
+                    WrapStatus([registry, authorize](
+                                   const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+                      AIAAS_ASSIGN_OR_RETURN(auto ref, authorize(request, Action::kModelRead));
+                      AIAAS_ASSIGN_OR_RETURN(
+                          auto version, registry->GetVersion(ref.owner_tenant, ref.model,
+                                                             request.path_params.at("version")));
+                      AIAAS_ASSIGN_OR_RETURN(std::string path, registry->ArtifactPath(version));
+                      HttpResponse response;
+                      response.content_type = "application/octet-stream";
+                      response.file_path = path;
+                      response.headers.emplace_back(
+                          "Content-Disposition",
+                          absl::StrCat("attachment; filename=\"", version.model, "-v",
+                                       version.version, ArtifactExtension(version.format), "\""));
+                      response.headers.emplace_back("Digest", version.digest);
+                      return response;
+                    })});
 
   routes.push_back({"GET", "/versions/{version}/config",
                     WrapStatus([registry, authorize](
@@ -266,33 +288,41 @@ void RegisterManagementApi(Router* router, const ManagementApiDeps& deps,
 
   // A changed configuration takes effect by unloading: the next request loads
   // the version with its new batcher (requests already queued get 503).
+  // Audited as `action` with the resulting configuration as the detail.
   auto update_config = [registry, inference, authorize](
-                           const HttpRequest& request,
+                           const HttpRequest& request, AuditNote& audit,
                            auto change) -> absl::StatusOr<HttpResponse> {
     AIAAS_ASSIGN_OR_RETURN(auto ref, authorize(request, Action::kModelWrite));
+    audit.resource = ModelResource(ref, request.path_params.at("version"));
     AIAAS_ASSIGN_OR_RETURN(auto version, registry->GetVersion(ref.owner_tenant, ref.model,
                                                               request.path_params.at("version")));
+    audit.resource = ModelResource(ref, absl::StrCat(version.version));
     AIAAS_ASSIGN_OR_RETURN(ServingConfig config, change(version.config));
     AIAAS_ASSIGN_OR_RETURN(auto updated,
                            registry->UpdateServingConfig(ref.owner_tenant, version.model,
                                                          absl::StrCat(version.version), config));
     inference->Unload(ref.owner_tenant, updated.model, updated.version);
-    return JsonResponse(200, EncodeServingConfigJson(updated.config));
+    std::string body = EncodeServingConfigJson(updated.config);
+    audit.detail = body;
+    return JsonResponse(200, std::move(body));
   };
   routes.push_back(
-      {"PUT", "/versions/{version}/config", WrapStatus([update_config](const HttpRequest& request) {
-         return update_config(request, [&](const ServingConfig& base) {
+      {"PUT", "/versions/{version}/config",
+       WrapAudited("version.config", [update_config](const HttpRequest& request, AuditNote& audit) {
+         return update_config(request, audit, [&](const ServingConfig& base) {
            return DecodeServingConfigJson(request.body, base);
          });
        })});
   auto set_pinned = [update_config](bool pinned) {
-    return WrapStatus([update_config, pinned](const HttpRequest& request) {
-      return update_config(request,
-                           [pinned](ServingConfig config) -> absl::StatusOr<ServingConfig> {
-                             config.pinned = pinned;
-                             return config;
-                           });
-    });
+    return WrapAudited(pinned ? "version.pin" : "version.unpin",
+                       [update_config, pinned](const HttpRequest& request, AuditNote& audit) {
+                         return update_config(
+                             request, audit,
+                             [pinned](ServingConfig config) -> absl::StatusOr<ServingConfig> {
+                               config.pinned = pinned;
+                               return config;
+                             });
+                       });
   };
   routes.push_back({"PUT", "/versions/{version}/pin", set_pinned(true)});
   routes.push_back({"DELETE", "/versions/{version}/pin", set_pinned(false)});
@@ -326,16 +356,17 @@ void RegisterManagementApi(Router* router, const ManagementApiDeps& deps,
              return JsonResponse(200, AliasJson(alias));
            })});
 
-  routes.push_back({"DELETE", "/aliases/{alias}",
-                    WrapAudited("alias.delete", [registry, authorize](
-                                                    const HttpRequest& request, AuditNote& audit)
-                                                    -> absl::StatusOr<HttpResponse> {
-                      AIAAS_ASSIGN_OR_RETURN(auto ref, authorize(request, Action::kModelWrite));
-                      audit.resource = ModelResource(ref, request.path_params.at("alias"));
-                      AIAAS_RETURN_IF_ERROR(registry->DeleteAlias(ref.owner_tenant, ref.model,
-                                                                  request.path_params.at("alias")));
-                      return NoContent();
-                    })});
+  routes.push_back(
+      {"DELETE", "/aliases/{alias}",
+       WrapAudited("alias.delete",
+                   [registry, authorize](const HttpRequest& request,
+                                         AuditNote& audit) -> absl::StatusOr<HttpResponse> {
+                     AIAAS_ASSIGN_OR_RETURN(auto ref, authorize(request, Action::kModelWrite));
+                     audit.resource = ModelResource(ref, request.path_params.at("alias"));
+                     AIAAS_RETURN_IF_ERROR(registry->DeleteAlias(ref.owner_tenant, ref.model,
+                                                                 request.path_params.at("alias")));
+                     return NoContent();
+                   })});
 
   // Runs on the I/O thread before the body is read: a refused push never
   // uploads a byte.

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "server/handler_util.h"
+#include "server/request_audit.h"
 #include "server/request_context.h"
 
 namespace aiaas::server {
@@ -95,19 +96,25 @@ void RegisterQuotaApi(Router* router, services::Quotas* quotas) {
 
   router->Handle(
       "PUT", "/api/v1/tenants/{name}/quotas",
-      WrapStatus([quotas](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
-        AIAAS_ASSIGN_OR_RETURN(const services::Caller* caller, CallerOf(request));
-        // Who may change quotas is checked before the body, so a tenant admin
-        // learns nothing from a malformed request.
-        if (!caller->Allows(services::Action::kTenantsManage)) {
-          return absl::PermissionDeniedError("this API key lacks the 'tenants:manage' permission");
-        }
-        AIAAS_ASSIGN_OR_RETURN(storage::QuotaOverridesUpdate update,
-                               DecodeQuotaUpdateBody(request.body));
-        AIAAS_ASSIGN_OR_RETURN(services::TenantQuotas updated,
-                               quotas->Update(*caller, request.path_params.at("name"), update));
-        return JsonResponse(200, TenantQuotasJson(updated));
-      }));
+      WrapAudited(
+          "quota.set",
+          [quotas](const HttpRequest& request, AuditNote& audit) -> absl::StatusOr<HttpResponse> {
+            AIAAS_ASSIGN_OR_RETURN(const services::Caller* caller, CallerOf(request));
+            audit.resource = absl::StrCat("tenant:", request.path_params.at("name").substr(0, 128));
+            // Who may change quotas is checked before the body, so a tenant admin
+            // learns nothing from a malformed request.
+            if (!caller->Allows(services::Action::kTenantsManage)) {
+              return absl::PermissionDeniedError(
+                  "this API key lacks the 'tenants:manage' permission");
+            }
+            AIAAS_ASSIGN_OR_RETURN(storage::QuotaOverridesUpdate update,
+                                   DecodeQuotaUpdateBody(request.body));
+            audit.detail = request.body;  // the limits asked for: small, and no secret
+            AIAAS_ASSIGN_OR_RETURN(services::TenantQuotas updated,
+                                   quotas->Update(*caller, request.path_params.at("name"), update));
+            audit.tenant = request.path_params.at("name");  // its admins see their new limits
+            return JsonResponse(200, TenantQuotasJson(updated));
+          }));
 }
 
 }  // namespace aiaas::server

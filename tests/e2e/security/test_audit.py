@@ -155,6 +155,42 @@ class AuditTest(E2ETestCase):
         by_id = {line["id"]: line for line in lines}
         self.assertEqual(by_id[created["id"]], created)
 
+    def test_serving_config_pins_model_fields_and_quotas_are_audited(self):
+        a = ACME["key"]
+        support.push(SERVER, "tuned", "two_io", api_key=a)
+        self.assertStatus(SERVER.put("/api/v1/models/tuned/versions/1/config",
+                                     {"max_batch_size": 4}, api_key=a), 200)
+        self.assertStatus(SERVER.request("PUT", "/api/v1/models/tuned/versions/1/pin",
+                                         api_key=a), 200)
+        self.assertStatus(SERVER.delete("/api/v1/models/tuned/versions/1/pin", api_key=a), 200)
+        self.assertStatus(SERVER.patch("/api/v1/models/tuned",
+                                       {"description": "d", "labels": {"team": "x"}}, api_key=a),
+                          200)
+        refused = SERVER.put("/api/v1/models/tuned/versions/1/config",
+                             {"max_batch_size": -1}, api_key=a)
+        self.assertStatus(refused, 400)
+        self.assertStatus(SERVER.put("/api/v1/tenants/acme/quotas", {"max_models": 500}), 200)
+
+        events = self.events(a, limit=200)
+        me = dict(tenant="acme", key_prefix=prefix(ACME), source="127.0.0.1")
+        configured = self.find(events, action="version.config", resource="model:acme/tuned@1",
+                               result="ok", **me)
+        self.assertEqual(json.loads(configured["detail"])["max_batch_size"], 4)
+        pinned = self.find(events, action="version.pin", resource="model:acme/tuned@1",
+                           result="ok", **me)
+        self.assertTrue(json.loads(pinned["detail"])["pinned"])
+        unpinned = self.find(events, action="version.unpin", resource="model:acme/tuned@1",
+                             result="ok", **me)
+        self.assertFalse(json.loads(unpinned["detail"])["pinned"])
+        self.find(events, action="model.update", resource="model:acme/tuned",
+                  detail="description labels", result="ok", **me)
+        failed = self.find(events, action="version.config", resource="model:acme/tuned@1",
+                           result="error", **me)
+        self.assertIn("max_batch_size", failed["detail"])
+        quota = self.find(events, action="quota.set", resource="tenant:acme", result="ok",
+                          tenant="acme", key_prefix=SERVER.api_key[:22])
+        self.assertEqual(json.loads(quota["detail"]), {"max_models": 500})
+
     def test_a_bogus_key_401_is_audited_with_its_prefix_only(self):
         bogus = "aiaas_00000000deadbeef_" + "Z" * 32
         resp = SERVER.get("/api/v1/models", api_key=bogus)
