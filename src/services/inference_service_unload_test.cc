@@ -12,9 +12,7 @@
 #include "monitoring/metrics.h"
 #include "services/inference_service.h"
 #include "services/model_registry.h"
-#include "storage/local_artifact_store.h"
-#include "storage/sqlite_metadata_store.h"
-#include "storage/test_temp_dir.h"
+#include "services/registry_test_env.h"
 
 namespace aiaas::services {
 namespace {
@@ -83,28 +81,13 @@ double MetricSum(const std::string& text, const std::string& metric, const std::
 class InferenceServiceUnloadTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto metadata = storage::SqliteMetadataStore::Open(dir_.path() + "/metadata.db");
-    ASSERT_TRUE(metadata.ok()) << metadata.status();
-    metadata_ = std::move(*metadata);
-    auto artifacts = storage::LocalArtifactStore::Open(dir_.path());
-    ASSERT_TRUE(artifacts.ok()) << artifacts.status();
-    artifacts_ = std::move(*artifacts);
     auto gated = std::make_unique<GatedRuntime>();
     runtime_ = gated.get();
-    runtimes_.Register(std::move(gated));
-    registry_ = std::make_unique<ModelRegistry>(metadata_.get(), artifacts_.get(), &runtimes_);
+    ASSERT_TRUE(env_.Open(std::move(gated)).ok());
     InferenceServiceOptions options;
     options.metrics = &metrics_;
-    service_ = std::make_unique<InferenceService>(registry_.get(), &runtimes_, options);
-
-    auto upload = registry_->StartUpload(1 << 20);
-    ASSERT_TRUE(upload.ok()) << upload.status();
-    ASSERT_TRUE((*upload)->Write("model bytes").ok());
-    PushRequest request;
-    request.tenant = "default";
-    request.model = "m";
-    request.format = "gated";
-    auto version = registry_->PushVersion(request, std::move(*upload));
+    service_ = std::make_unique<InferenceService>(env_.registry.get(), &env_.runtimes, options);
+    auto version = env_.Push("default", "m", "model bytes", "gated");
     ASSERT_TRUE(version.ok()) << version.status();
     version_ = *version;
   }
@@ -123,12 +106,8 @@ class InferenceServiceUnloadTest : public ::testing::Test {
     return MetricSum(metrics_.Serialize(), metric, "model=\"m\"");
   }
 
-  storage::TestTempDir dir_;
-  std::unique_ptr<storage::SqliteMetadataStore> metadata_;
-  std::unique_ptr<storage::LocalArtifactStore> artifacts_;
-  runtime::RuntimeRegistry runtimes_;
+  RegistryTestEnv env_;
   GatedRuntime* runtime_ = nullptr;
-  std::unique_ptr<ModelRegistry> registry_;
   monitoring::Metrics metrics_;
   std::unique_ptr<InferenceService> service_;
   storage::VersionRecord version_;

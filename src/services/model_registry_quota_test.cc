@@ -14,9 +14,7 @@
 #include "gtest/gtest.h"
 #include "services/model_registry.h"
 #include "services/quotas.h"
-#include "storage/local_artifact_store.h"
-#include "storage/sqlite_metadata_store.h"
-#include "storage/test_temp_dir.h"
+#include "services/registry_test_env.h"
 
 namespace aiaas::services {
 namespace {
@@ -47,51 +45,25 @@ class OkRuntime final : public runtime::Runtime {
 class ModelRegistryQuotaTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto metadata = storage::SqliteMetadataStore::Open(dir_.path() + "/metadata.db");
-    ASSERT_TRUE(metadata.ok()) << metadata.status();
-    metadata_ = std::move(*metadata);
-    ASSERT_TRUE(metadata_->CreateTenant("acme").ok());
-    auto artifacts = storage::LocalArtifactStore::Open(dir_.path());
-    ASSERT_TRUE(artifacts.ok()) << artifacts.status();
-    artifacts_ = std::move(*artifacts);
-    runtimes_.Register(std::make_unique<OkRuntime>());
     QuotaOptions options;
     options.max_models = 2;
     options.max_stored_bytes = 100;
-    quotas_ = std::make_unique<Quotas>(metadata_.get(), options);
-    registry_ = std::make_unique<ModelRegistry>(metadata_.get(), artifacts_.get(), &runtimes_,
-                                                quotas_.get());
+    ASSERT_TRUE(env_.Open(std::make_unique<OkRuntime>(), options).ok());
+    metadata_ = env_.metadata.get();
+    ASSERT_TRUE(metadata_->CreateTenant("acme").ok());
+    registry_ = env_.registry.get();
   }
 
   absl::StatusOr<storage::VersionRecord> Push(const std::string& model, const std::string& bytes,
                                               const std::string& tenant = "acme") {
-    auto upload = registry_->StartUpload(1 << 20);
-    if (!upload.ok()) return upload.status();
-    auto status = (*upload)->Write(bytes);
-    if (!status.ok()) return status;
-    PushRequest request;
-    request.tenant = tenant;
-    request.model = model;
-    request.format = "fake";
-    return registry_->PushVersion(request, std::move(*upload));
+    return env_.Push(tenant, model, bytes, "fake");
   }
 
-  size_t BlobCount() {
-    size_t count = 0;
-    std::error_code ec;
-    for (std::filesystem::recursive_directory_iterator it(dir_.path() + "/blobs/sha256", ec), end;
-         !ec && it != end; it.increment(ec)) {
-      count += it->is_regular_file();
-    }
-    return count;
-  }
+  size_t BlobCount() { return env_.BlobCount(); }
 
-  storage::TestTempDir dir_;
-  std::unique_ptr<storage::SqliteMetadataStore> metadata_;
-  std::unique_ptr<storage::LocalArtifactStore> artifacts_;
-  runtime::RuntimeRegistry runtimes_;
-  std::unique_ptr<Quotas> quotas_;
-  std::unique_ptr<ModelRegistry> registry_;
+  RegistryTestEnv env_;
+  storage::SqliteMetadataStore* metadata_ = nullptr;
+  ModelRegistry* registry_ = nullptr;
 };
 
 TEST_F(ModelRegistryQuotaTest, PushBeyondStoredBytesLeavesNoRowAndNoBlob) {
@@ -146,7 +118,7 @@ TEST_F(ModelRegistryQuotaTest, CheckPushQuotaBeforeStreaming) {
 }
 
 TEST_F(ModelRegistryQuotaTest, WithoutQuotasNothingIsLimited) {
-  ModelRegistry unlimited(metadata_.get(), artifacts_.get(), &runtimes_);
+  ModelRegistry unlimited(metadata_, env_.artifacts.get(), &env_.runtimes);
   auto budget = unlimited.CheckPushQuota("acme", "z", int64_t{1} << 50);
   ASSERT_TRUE(budget.ok());
   EXPECT_TRUE(budget->Check(int64_t{1} << 50).ok());

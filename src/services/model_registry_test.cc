@@ -10,9 +10,7 @@
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "services/inference_service.h"
-#include "storage/local_artifact_store.h"
-#include "storage/sqlite_metadata_store.h"
-#include "storage/test_temp_dir.h"
+#include "services/registry_test_env.h"
 
 namespace aiaas::services {
 namespace {
@@ -67,46 +65,22 @@ absl::StatusOr<InferResponse> InferSync(InferenceService& service,
 class ModelRegistryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto metadata = storage::SqliteMetadataStore::Open(dir_.path() + "/metadata.db");
-    ASSERT_TRUE(metadata.ok()) << metadata.status();
-    metadata_ = std::move(*metadata);
-    auto artifacts = storage::LocalArtifactStore::Open(dir_.path());
-    ASSERT_TRUE(artifacts.ok()) << artifacts.status();
-    artifacts_ = std::move(*artifacts);
     auto fake = std::make_unique<FakeRuntime>();
     runtime_ = fake.get();
-    runtimes_.Register(std::move(fake));
-    registry_ = std::make_unique<ModelRegistry>(metadata_.get(), artifacts_.get(), &runtimes_);
+    ASSERT_TRUE(env_.Open(std::move(fake)).ok());
+    registry_ = env_.registry.get();
   }
 
   absl::StatusOr<storage::VersionRecord> Push(const std::string& model, const std::string& bytes,
                                               const std::string& format = "fake") {
-    auto upload = registry_->StartUpload(1 << 20);
-    if (!upload.ok()) return upload.status();
-    auto status = (*upload)->Write(bytes);
-    if (!status.ok()) return status;
-    PushRequest request;
-    request.tenant = "default";
-    request.model = model;
-    request.format = format;
-    return registry_->PushVersion(request, std::move(*upload));
+    return env_.Push("default", model, bytes, format);
   }
 
-  size_t BlobCount() {
-    size_t count = 0;
-    for (const auto& entry :
-         std::filesystem::recursive_directory_iterator(dir_.path() + "/blobs/sha256")) {
-      count += entry.is_regular_file();
-    }
-    return count;
-  }
+  size_t BlobCount() { return env_.BlobCount(); }
 
-  storage::TestTempDir dir_;
-  std::unique_ptr<storage::SqliteMetadataStore> metadata_;
-  std::unique_ptr<storage::LocalArtifactStore> artifacts_;
-  runtime::RuntimeRegistry runtimes_;
+  RegistryTestEnv env_;
   FakeRuntime* runtime_ = nullptr;
-  std::unique_ptr<ModelRegistry> registry_;
+  ModelRegistry* registry_ = nullptr;
 };
 
 TEST_F(ModelRegistryTest, PushCreatesModelAndNumbersVersions) {
@@ -189,7 +163,7 @@ TEST_F(ModelRegistryTest, InferenceLoadsOnceUnderConcurrencyAndSelectsOutputs) {
   auto version = Push("m", "ok");
   ASSERT_TRUE(version.ok());
   int loads_after_push = runtime_->loads.load();
-  InferenceService inference(registry_.get(), &runtimes_, InferenceServiceOptions{});
+  InferenceService inference(registry_, &env_.runtimes, InferenceServiceOptions{});
   std::vector<std::thread> threads;
   std::atomic<int> successes{0};
   for (int i = 0; i < 8; ++i) {
@@ -226,7 +200,7 @@ TEST_F(ModelRegistryTest, CorruptedBlobIsNotServed) {
   std::filesystem::permissions(*path, std::filesystem::perms::owner_write,
                                std::filesystem::perm_options::add);
   std::ofstream(*path, std::ios::app) << "tampered";
-  InferenceService inference(registry_.get(), &runtimes_, InferenceServiceOptions{});
+  InferenceService inference(registry_, &env_.runtimes, InferenceServiceOptions{});
   auto loaded = inference.EnsureLoaded(*version);
   EXPECT_EQ(loaded.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(loaded.message().find("corrupt"), std::string::npos) << loaded;
