@@ -109,6 +109,9 @@ ABSL_FLAG(int64_t, max_event_streams, 64,
 ABSL_FLAG(std::vector<std::string>, allowed_hosts, {},
           "Comma-separated Host header names (without port) the server answers; others get "
           "421. Default: the --host address, localhost, 127.0.0.1 and [::1]");
+ABSL_FLAG(int64_t, max_request_memory_bytes, 4LL << 30,
+          "Most CPU tensor memory one model execution (a batch) may hold at once; a request "
+          "needing more gets 413. 0 = unlimited");
 ABSL_FLAG(int64_t, max_tensor_elements, 1LL << 28,
           "Largest element count of one request tensor (400 beyond)");
 ABSL_FLAG(int, exit_timeout_s, 30,
@@ -259,6 +262,10 @@ int Run() {
     LogError("--max-event-streams must be >= 0");
     return 2;
   }
+  if (absl::GetFlag(FLAGS_max_request_memory_bytes) < 0) {
+    LogError("--max-request-memory-bytes must be >= 0 (0: unlimited)");
+    return 2;
+  }
   Logger::Get().set_format(log_format == "json" ? LogFormat::kJson : LogFormat::kText);
 
   // Signals are taken by sigwait() below; block them before any thread starts
@@ -389,6 +396,7 @@ int Run() {
   services::ModelRegistry registry(metadata->get(), artifacts->get(), &runtimes, &quotas);
   services::InferenceServiceOptions inference_options;
   inference_options.model_memory_budget_bytes = absl::GetFlag(FLAGS_model_memory_budget);
+  inference_options.max_request_memory_bytes = absl::GetFlag(FLAGS_max_request_memory_bytes);
   inference_options.metrics = &metrics;
   inference_options.stats = &stats;
   services::InferenceService inference(&registry, &runtimes, inference_options);

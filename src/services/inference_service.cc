@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "runtime/memory_budget.h"
 #include "scheduler/batcher.h"
 #include "services/warmup.h"
 
@@ -120,7 +121,7 @@ class RequestState {
 
  private:
   std::atomic<int>* const requests_in_flight_;  // the service's; counted in Infer()
-  const std::string stats_key_;                  // monitoring::ModelStatsKey
+  const std::string stats_key_;                 // monitoring::ModelStatsKey
   InferDone done_;
   const monitoring::VersionKey key_;  // the metrics labels; key_.version also for stats
   const int64_t request_bytes_;
@@ -155,7 +156,9 @@ absl::StatusOr<InferResponse> SelectOutputs(runtime::NamedTensors outputs,
 InferenceService::InferenceService(ModelRegistry* registry,
                                    const runtime::RuntimeRegistry* runtimes,
                                    const InferenceServiceOptions& options)
-    : registry_(registry), runtimes_(runtimes), options_(options) {}
+    : registry_(registry), runtimes_(runtimes), options_(options) {
+  if (options_.max_request_memory_bytes > 0) runtime::InstallBudgetedCpuAllocator();
+}
 
 InferenceService::~InferenceService() {
   std::map<Key, std::shared_ptr<Slot>> slots;
@@ -228,10 +231,20 @@ absl::StatusOr<std::shared_ptr<InferenceService::Loaded>> InferenceService::Load
   // The executor runs once per batch: the place to record batch sizes and compute time.
   auto batcher = scheduler::Batcher::Create(
       batcher_options, [servable_handle, metrics, stats, key, label,
-                        stats_key = monitoring::ModelStatsKey(version.tenant, version.model)](
-                           const TensorMap& inputs) {
+                        stats_key = monitoring::ModelStatsKey(version.tenant, version.model),
+                        memory_limit = options_.max_request_memory_bytes](const TensorMap& inputs) {
         absl::Time compute_start = absl::Now();
-        auto outputs = servable_handle->Infer(inputs);
+        absl::StatusOr<runtime::NamedTensors> outputs;
+        {
+          runtime::MemoryBudgetScope memory(memory_limit);
+          outputs = servable_handle->Infer(inputs);
+          if (!outputs.ok() && memory.exceeded()) {
+            outputs = absl::ResourceExhaustedError(absl::StrCat(
+                "running the model on this request needs more than the request memory limit "
+                "of ",
+                memory_limit, " bytes (--max-request-memory-bytes)"));
+          }
+        }
         absl::Duration compute = absl::Now() - compute_start;
         int rows = 1;
         if (!inputs.empty() && !inputs.begin()->second.shape.empty()) {
@@ -344,8 +357,8 @@ absl::StatusOr<std::shared_ptr<InferenceService::Loaded>> InferenceService::GetO
           options_.metrics->ClearModel((*loaded)->key);
         }
         unloaded_while_loading = *std::move(loaded);
-        loaded = absl::UnavailableError(absl::StrCat("model ", version.model, ":",
-                                                     version.version, " is being unloaded"));
+        loaded = absl::UnavailableError(
+            absl::StrCat("model ", version.model, ":", version.version, " is being unloaded"));
       } else {
         slot->ready = *loaded;
         slot->last_used = absl::Now();

@@ -25,6 +25,10 @@ struct InferenceServiceOptions {
   // version that would exceed it evicts least recently used unpinned versions;
   // if that is not enough the load is refused with Unavailable.
   int64_t model_memory_budget_bytes = 0;
+  // Most CPU tensor memory one execution (a batch) may hold at once; beyond it
+  // the batch fails with ResourceExhausted. 0 = unlimited. See
+  // runtime/memory_budget.h for what is counted.
+  int64_t max_request_memory_bytes = 0;
   monitoring::Metrics* metrics = nullptr;   // borrowed; may be null
   monitoring::ModelStats* stats = nullptr;  // borrowed; may be null
 };

@@ -161,6 +161,22 @@ def push_bytes(server, name, data, timeout=120):
                           timeout=timeout)
 
 
+def grows_with_request():
+    """A valid model whose intermediate tensor is as large as the request asks: `n` (INT64
+    [2]) -> ConstantOfShape(1.0) -> ReduceSum -> `total` [1, 1] = n[0] * n[1]."""
+    onnx, TensorProto, helper = onnx_helpers()
+    one = helper.make_tensor("one", TensorProto.FLOAT, [1], [1.0])
+    nodes = [helper.make_node("ConstantOfShape", ["n"], ["ones"], name="fill", value=one),
+             helper.make_node("ReduceSum", ["ones"], ["total"], name="sum", keepdims=1)]
+    model = helper.make_model(
+        helper.make_graph(nodes, "grows", [helper.make_tensor_value_info("n", TensorProto.INT64,
+                                                                         [2])],
+                          [float_input("total", [1, 1])]),
+        opset_imports=[helper.make_opsetid("", OPSET)])
+    onnx.checker.check_model(model, full_check=True)
+    return model.SerializeToString()
+
+
 def setUpModule():
     global SERVER
     test_onnx.onnx_dir()  # PyTorch export before the server starts
@@ -264,3 +280,30 @@ class OnnxHostileTest(E2ETestCase):
                          [["v%d" % i, "v%d" % (i + 1)] for i in range(5)])
         self.assertEqual(model.graph.output[0].name, "v5")
         onnx.checker.check_model(model)
+
+
+class RequestMemoryTest(E2ETestCase):
+    """A request whose tensors would outgrow --max-request-memory-bytes (default 4 GiB) is a
+    413 before the memory is touched; the same model keeps serving reasonable requests."""
+    server = property(lambda self: SERVER)
+
+    def infer(self, rows, cols):
+        return SERVER.post("/v2/models/grows/infer",
+                           {"inputs": [{"name": "n", "shape": [2], "datatype": "INT64",
+                                        "data": [rows, cols]}]})
+
+    def test_a_request_needing_more_than_the_limit_is_413(self):
+        self.assertStatus(push_bytes(SERVER, "grows", grows_with_request()), 201)
+        ok = self.infer(1000, 1000)
+        self.assertStatus(ok, 200)
+        self.assertEqual(ok[1]["outputs"][0]["data"], [1000000.0])
+        rss_before = vm_rss_bytes(SERVER.pid)
+        t0 = time.monotonic()
+        huge = self.infer(40000, 40000)  # 6.4 GB of float32
+        elapsed = time.monotonic() - t0
+        self.assertError(huge, 413, mentions=["memory limit", "--max-request-memory-bytes"])
+        self.assertLess(elapsed, 10, "refusing took %.1f s" % elapsed)
+        self.assertLess(vm_rss_bytes(SERVER.pid) - rss_before, 64 * MIB)
+        again = self.infer(2000, 500)
+        self.assertStatus(again, 200)
+        self.assertEqual(again[1]["outputs"][0]["data"], [1000000.0])
