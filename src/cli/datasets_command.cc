@@ -29,8 +29,8 @@ std::string CellText(const json& value) {
 void PrintVersionLine(std::ostream& out, const json& version) {
   const json* schema = Field(version, "schema");
   const json* columns = schema != nullptr ? Field(*schema, "columns") : nullptr;
-  out << StringField(version, "name", "?") << " version " << FieldText(version, "version")
-      << ": " << FieldText(version, "rows") << " rows, "
+  out << StringField(version, "name", "?") << " version " << FieldText(version, "version") << ": "
+      << FieldText(version, "rows") << " rows, "
       << (columns != nullptr && columns->is_array() ? columns->size() : 0) << " columns ("
       << StringField(version, "format", "?") << ", " << StringField(version, "digest", "?")
       << ")\n";
@@ -66,14 +66,16 @@ absl::Status RunPush(CommandContext& context) {
 }
 
 absl::Status RunList(CommandContext& context) {
-  absl::StatusOr<json> body = DecodeJsonResponse(context.http.Get(UrlPath({"api", "v1", "datasets"})));
+  absl::StatusOr<json> body =
+      DecodeJsonResponse(context.http.Get(UrlPath({"api", "v1", "datasets"})));
   if (!body.ok()) return body.status();
   if (context.global.json) {
     context.out << PrettyJson(*body);
     return absl::OkStatus();
   }
   std::vector<TableRow> rows;
-  if (const json* datasets = Field(*body, "datasets"); datasets != nullptr && datasets->is_array()) {
+  if (const json* datasets = Field(*body, "datasets");
+      datasets != nullptr && datasets->is_array()) {
     for (const json& d : *datasets) {
       rows.push_back({StringField(d, "name", "-"), FieldText(d, "version"), FieldText(d, "rows"),
                       StringField(d, "format", "-"), FieldText(d, "size_bytes"),
@@ -126,10 +128,10 @@ absl::Status CheckPreview(const std::vector<std::string>& operands, const Parsed
 }
 
 absl::Status RunPreview(CommandContext& context) {
-  absl::StatusOr<json> body = DecodeJsonResponse(context.http.Get(
-      WithQuery(UrlPath({"api", "v1", "datasets", context.operands[0], "preview"}),
-                {{"rows", context.args.Value("rows").value_or("")},
-                 {"version", context.args.Value("version").value_or("")}})));
+  absl::StatusOr<json> body = DecodeJsonResponse(
+      context.http.Get(WithQuery(UrlPath({"api", "v1", "datasets", context.operands[0], "preview"}),
+                                 {{"rows", context.args.Value("rows").value_or("")},
+                                  {"version", context.args.Value("version").value_or("")}})));
   if (!body.ok()) return body.status();
   if (context.global.json) {
     context.out << PrettyJson(*body);
@@ -138,11 +140,19 @@ absl::Status RunPreview(CommandContext& context) {
   const json* rows = Field(*body, "rows");
   if (rows == nullptr || !rows->is_array() || rows->empty()) return absl::OkStatus();
   TableRow header;
-  for (const auto& [key, value] : (*rows)[0].items()) header.push_back(key);
+  if (const json* columns = Field(*body, "columns"); columns != nullptr && columns->is_array()) {
+    for (const json& name : *columns) {
+      if (name.is_string()) header.push_back(name.get<std::string>());
+    }
+  }
+  if (header.empty()) {  // an older server: the keys of the first row
+    for (const auto& [key, value] : (*rows)[0].items()) header.push_back(key);
+  }
   std::vector<TableRow> table;
   for (const json& row : *rows) {
     TableRow cells;
-    for (const std::string& key : header) cells.push_back(row.contains(key) ? CellText(row[key]) : "-");
+    for (const std::string& key : header)
+      cells.push_back(row.contains(key) ? CellText(row[key]) : "-");
     table.push_back(std::move(cells));
   }
   context.out << FormatTable(header, table);

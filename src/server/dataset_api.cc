@@ -242,10 +242,17 @@ void RegisterDatasetApi(Router* router, services::DatasetService* datasets) {
         }
         AIAAS_ASSIGN_OR_RETURN(
             auto record, datasets->Get(caller->tenant, request.path_params.at("name"), version));
-        AIAAS_ASSIGN_OR_RETURN(json preview, datasets->Preview(record, rows));
-        return JsonResponse(
-            200,
-            json{{"name", record.name}, {"version", record.version}, {"rows", preview}}.dump());
+        AIAAS_ASSIGN_OR_RETURN(nlohmann::ordered_json preview, datasets->Preview(record, rows));
+        nlohmann::ordered_json columns = nlohmann::ordered_json::array();
+        json schema = json::parse(record.schema_json, nullptr, /*allow_exceptions=*/false);
+        if (schema.is_object() && schema.contains("columns") && schema["columns"].is_array()) {
+          for (const json& column : schema["columns"]) columns.push_back(column.value("name", ""));
+        }
+        nlohmann::ordered_json body = {{"name", record.name},
+                                       {"version", record.version},
+                                       {"columns", std::move(columns)},
+                                       {"rows", std::move(preview)}};
+        return JsonResponse(200, body.dump());
       }));
 }
 

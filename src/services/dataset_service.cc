@@ -123,8 +123,8 @@ absl::StatusOr<training::DataTable> DatasetService::LoadTable(
   return training::ReadDataset(bytes, format, options_.read);
 }
 
-absl::StatusOr<nlohmann::json> DatasetService::Preview(const storage::DatasetVersionRecord& record,
-                                                       size_t rows) {
+absl::StatusOr<nlohmann::ordered_json> DatasetService::Preview(
+    const storage::DatasetVersionRecord& record, size_t rows) {
   AIAAS_ASSIGN_OR_RETURN(training::DataTable table, LoadTable(record));
   return training::PreviewRows(table, rows);
 }

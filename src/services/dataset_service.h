@@ -94,8 +94,8 @@ class DatasetService {
   [[nodiscard]] absl::StatusOr<training::DataTable> LoadTable(
       const storage::DatasetVersionRecord& record);
   // The first `rows` rows as JSON objects (missing cells null).
-  [[nodiscard]] absl::StatusOr<nlohmann::json> Preview(const storage::DatasetVersionRecord& record,
-                                                       size_t rows);
+  [[nodiscard]] absl::StatusOr<nlohmann::ordered_json> Preview(
+      const storage::DatasetVersionRecord& record, size_t rows);
 
  private:
   storage::DatasetStore* const datasets_;

@@ -101,6 +101,9 @@ class DatasetUploadTest(E2ETestCase):
         self.assertStatus(preview, 200)
         rows = preview.body["rows"]
         self.assertEqual(len(rows), 3)
+        header = next(csv.reader(io.StringIO(data.decode())))
+        self.assertEqual(preview.body["columns"], header)
+        self.assertEqual(list(rows[0]), header, "row keys come in the file's column order")
         first = next(csv.DictReader(io.StringIO(data.decode())))
         self.assertAlmostEqual(rows[0]["sepal_length"], float(first["sepal_length"]))
         self.assertEqual(rows[0]["species"], first["species"])
@@ -162,7 +165,10 @@ class DatasetUploadTest(E2ETestCase):
         self.assertRegex(shown.stdout, r"species\s+categorical\s+0\s+3 distinct")
         preview = run_cli(self.server.url, "datasets", "preview", "cli-iris", "--rows", "2")
         self.assertEqual(preview.returncode, 0, preview.stderr)
-        self.assertEqual(len(preview.stdout.strip().splitlines()), 3)  # header + 2 rows
+        lines = preview.stdout.strip().splitlines()
+        self.assertEqual(len(lines), 3)  # header + 2 rows
+        self.assertEqual(lines[0].split(), ["sepal_length", "sepal_width", "petal_length",
+                                            "petal_width", "species"])
         self.assertIn("setosa", preview.stdout)
         missing = run_cli(self.server.url, "datasets", "show", "nope")
         self.assertEqual(missing.returncode, 1)

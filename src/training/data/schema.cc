@@ -112,11 +112,11 @@ nlohmann::json SchemaToJson(const DatasetSchema& schema) {
   return {{"rows", schema.rows}, {"columns", std::move(columns)}};
 }
 
-nlohmann::json PreviewRows(const DataTable& table, size_t rows) {
-  nlohmann::json out = nlohmann::json::array();
+nlohmann::ordered_json PreviewRows(const DataTable& table, size_t rows) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
   const size_t n = std::min(rows, table.rows);
   for (size_t r = 0; r < n; ++r) {
-    nlohmann::json row = nlohmann::json::object();
+    nlohmann::ordered_json row = nlohmann::ordered_json::object();
     for (const Column& column : table.columns) {
       if (column.IsMissing(r)) {
         row[column.name] = nullptr;

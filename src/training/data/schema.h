@@ -52,10 +52,10 @@ DatasetSchema InferSchema(const DataTable& table);
 //   categorical: "distinct", "top": [{"value", "count"}]}]}
 nlohmann::json SchemaToJson(const DatasetSchema& schema);
 
-// The first min(rows, table.rows) rows as an array of objects keyed by column name (a
-// nlohmann::json object orders its keys by name; DataTable::ColumnNames() has the order),
-// numbers as numbers, categories as strings, missing cells as null.
-nlohmann::json PreviewRows(const DataTable& table, size_t rows);
+// The first min(rows, table.rows) rows as an array of objects keyed by column name, the
+// keys in the dataset's column order; numbers as numbers, categories as strings, missing
+// cells as null.
+nlohmann::ordered_json PreviewRows(const DataTable& table, size_t rows);
 
 }  // namespace aiaas::training
 

@@ -77,8 +77,9 @@ TEST(SchemaTest, Json) {
 
 TEST(SchemaTest, PreviewRows) {
   const DataTable table = Table("x,label\n1.5,cat\nNA,dog\n2.5,?\n");
-  const nlohmann::json preview = PreviewRows(table, 2);
+  const nlohmann::ordered_json preview = PreviewRows(table, 2);
   ASSERT_EQ(preview.size(), 2u);
+  EXPECT_EQ(preview[0].dump(), R"({"x":1.5,"label":"cat"})");  // the file's column order
   EXPECT_EQ(preview[0]["x"], 1.5);
   EXPECT_EQ(preview[0]["label"], "cat");
   EXPECT_TRUE(preview[1]["x"].is_null());
