@@ -25,8 +25,7 @@ ExportTensor Rows(const ExportTensor& tensor, int64_t begin, int64_t rows,
   return out;
 }
 
-// x [N, T, in] @ weight^T + bias for a [out, in] weight held in `source` under
-// `weight_name` (or given directly).
+// x [N, T, in] @ weight^T + bias, for a [out, in] weight.
 std::string Project(OnnxGraphBuilder& b, const ExportTensor& weight, const ExportTensor& bias,
                     const std::string& x, const std::string& hint) {
   const std::vector<float> w = weight.Floats();
