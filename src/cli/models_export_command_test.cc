@@ -46,8 +46,8 @@ TEST_F(ModelsExportCommandTest, DownloadsTheVersionInTheFormatToTheFile) {
   EXPECT_EQ(ReadFile(file_), "ONNXBYTES");
   EXPECT_THAT(cli_.out.str(), StartsWith("exported iris version 2 as onnx to " + file_));
 
-  server_.Answer("GET", "/api/v1/models/team-a/iris/versions/prod/export?format=safetensors",
-                 200, "ST");
+  server_.Answer("GET", "/api/v1/models/team-a/iris/versions/prod/export?format=safetensors", 200,
+                 "ST");
   ASSERT_EQ(cli_.Run({"models", "export", "team-a/iris", "--version", "prod", "--format",
                       "safetensors", "--output", file_, "--json"}),
             kExitOk)
@@ -75,7 +75,8 @@ TEST_F(ModelsExportCommandTest, WithoutAVersionTakesProductionElseTheNewest) {
 TEST_F(ModelsExportCommandTest, ServerRefusalsAreErrorsAndWriteNothing) {
   server_.Answer("GET", "/api/v1/models/iris/versions/1/export?format=onnx", 400,
                  R"({"error": "only versions of format 'native' can be exported"})");
-  EXPECT_EQ(cli_.Run({"models", "export", "iris:1", "--format", "onnx", "-o", file_}), kExitFailure);
+  EXPECT_EQ(cli_.Run({"models", "export", "iris:1", "--format", "onnx", "-o", file_}),
+            kExitFailure);
   EXPECT_THAT(cli_.err.str(), HasSubstr("only versions of format 'native'"));
   EXPECT_NE(access(file_.c_str(), F_OK), 0);
 }
@@ -88,8 +89,7 @@ TEST_F(ModelsExportCommandTest, UsageErrorsComeBeforeAnyRequest) {
            {{"models", "export", "iris:", "--format", "onnx", "-o", "x"}, "empty version"},
            {{"models", "export", "iris:1", "--version", "2", "--format", "onnx", "-o", "x"},
             "either as NAME:VERSION or --version"},
-           {{"models", "export", "Bad Name", "--format", "onnx", "-o", "x"},
-            "invalid model name"},
+           {{"models", "export", "Bad Name", "--format", "onnx", "-o", "x"}, "invalid model name"},
        }) {
     EXPECT_EQ(cli_.Run(args), kExitUsage) << message;
     EXPECT_THAT(cli_.err.str(), HasSubstr(message));

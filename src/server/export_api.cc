@@ -16,9 +16,8 @@ void RegisterExportApi(Router* router, const ExportApiDeps& deps) {
   services::ModelExporter* exporter = deps.exporter;
   Handler handler = WrapStatus([registry, access, exporter](
                                    const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
-    AIAAS_ASSIGN_OR_RETURN(
-        services::ModelRef ref,
-        AuthorizeModel(access, request, "name", services::Action::kModelRead));
+    AIAAS_ASSIGN_OR_RETURN(services::ModelRef ref,
+                           AuthorizeModel(access, request, "name", services::Action::kModelRead));
     auto format = request.query.find("format");
     const std::string requested = format == request.query.end() ? "" : format->second;
     AIAAS_RETURN_IF_ERROR(exporter->CheckFormat(requested));
@@ -31,9 +30,9 @@ void RegisterExportApi(Router* router, const ExportApiDeps& deps) {
     HttpResponse response;
     response.content_type = file.content_type;
     response.body = std::move(file.bytes);
-    response.headers.emplace_back(
-        "Content-Disposition", absl::StrCat("attachment; filename=\"", version.model, "-v",
-                                            version.version, file.extension, "\""));
+    response.headers.emplace_back("Content-Disposition",
+                                  absl::StrCat("attachment; filename=\"", version.model, "-v",
+                                               version.version, file.extension, "\""));
     return response;
   });
   router->Handle("GET", "/api/v1/models/{name}/versions/{version}/export", handler);

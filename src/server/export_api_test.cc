@@ -72,8 +72,7 @@ class FakeExporter final : public services::ModelExporter {
   int calls = 0;
 };
 
-std::shared_ptr<const services::Caller> MakeCaller(const std::string& tenant,
-                                                   services::Role role) {
+std::shared_ptr<const services::Caller> MakeCaller(const std::string& tenant, services::Role role) {
   auto caller = std::make_shared<services::Caller>();
   caller->tenant = tenant;
   caller->role = role;
@@ -101,8 +100,8 @@ class ExportApiTest : public ::testing::Test {
     artifacts_ = std::move(*artifacts);
     runtimes_.Register(std::make_unique<AnyRuntime>("native"));
     runtimes_.Register(std::make_unique<AnyRuntime>("onnx"));
-    registry_ = std::make_unique<services::ModelRegistry>(store_.get(), artifacts_.get(),
-                                                          &runtimes_);
+    registry_ =
+        std::make_unique<services::ModelRegistry>(store_.get(), artifacts_.get(), &runtimes_);
     access_ = std::make_unique<services::ModelAccess>(store_.get());
     RegisterExportApi(&router_, ExportApiDeps{registry_.get(), access_.get(), &exporter_});
     Push("trained", "native", "BUNDLE");

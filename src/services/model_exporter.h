@@ -31,9 +31,9 @@ class ModelExporter {
   // `artifact_path`. InvalidArgument for a source format that cannot be exported or a
   // model that cannot be expressed in `format` (the message names what);
   // ResourceExhausted for an artifact larger than the exporter's limit.
-  [[nodiscard]] virtual absl::StatusOr<ExportedArtifact> Export(
-      const std::string& artifact_path, std::string_view source_format,
-      std::string_view format) = 0;
+  [[nodiscard]] virtual absl::StatusOr<ExportedArtifact> Export(const std::string& artifact_path,
+                                                                std::string_view source_format,
+                                                                std::string_view format) = 0;
 };
 
 }  // namespace aiaas::services

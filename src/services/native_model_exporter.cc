@@ -17,13 +17,14 @@ absl::Status NativeModelExporter::CheckFormat(std::string_view format) const {
 absl::StatusOr<ExportedArtifact> NativeModelExporter::Export(const std::string& artifact_path,
                                                              std::string_view source_format,
                                                              std::string_view format) {
-  AIAAS_ASSIGN_OR_RETURN(training::ExportFormat target,
-                         training::ParseExportFormat(
-                             absl::string_view(format.data(), format.size())));
+  AIAAS_ASSIGN_OR_RETURN(
+      training::ExportFormat target,
+      training::ParseExportFormat(absl::string_view(format.data(), format.size())));
   if (source_format != "native") {
     return absl::InvalidArgumentError(absl::StrCat(
         "only versions of format 'native' (models trained by aiaas) can be exported; this "
-        "version is '", std::string(source_format), "'"));
+        "version is '",
+        std::string(source_format), "'"));
   }
   std::ifstream in(artifact_path, std::ios::binary | std::ios::ate);
   if (!in) return absl::InternalError("cannot open the version's artifact");

@@ -61,10 +61,9 @@ absl::StatusOr<StringOutputs> ExtractStringTables(onnx::ModelProto* model) {
     for (const onnx::NodeProto& node : graph->node()) {
       if (!recognized) break;
       if (!ReadsValue(node, name)) continue;
-      recognized = node.op_type() == "Gather" && node.domain().empty() &&
-                   node.input_size() == 2 && node.input(0) == name && node.input(1) != name &&
-                   GatherAxis(node) == 0 && node.output_size() == 1 &&
-                   graph_outputs.count(node.output(0)) > 0;
+      recognized = node.op_type() == "Gather" && node.domain().empty() && node.input_size() == 2 &&
+                   node.input(0) == name && node.input(1) != name && GatherAxis(node) == 0 &&
+                   node.output_size() == 1 && graph_outputs.count(node.output(0)) > 0;
       if (recognized) fed.push_back(node.output(0));
     }
     for (const std::string& output : fed) {
@@ -78,9 +77,9 @@ absl::StatusOr<StringOutputs> ExtractStringTables(onnx::ModelProto* model) {
     }
     if (!recognized || fed.empty()) continue;
     if (table.string_data_size() != table.dims(0)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "tensor ", QuoteName(name), " has ", table.string_data_size(),
-          " strings for dims [", table.dims(0), "]"));
+      return absl::InvalidArgumentError(absl::StrCat("tensor ", QuoteName(name), " has ",
+                                                     table.string_data_size(),
+                                                     " strings for dims [", table.dims(0), "]"));
     }
     std::vector<std::string> strings(table.string_data().begin(), table.string_data().end());
     table.clear_string_data();

@@ -12,11 +12,11 @@
 namespace aiaas::runtime {
 namespace {
 
-using ::testing::HasSubstr;
 using onnxrt::testing::kDynamic;
 using onnxrt::testing::ModelBuilder;
 using onnxrt::testing::SetInt;
 using onnxrt::testing::TempDir;
+using ::testing::HasSubstr;
 
 // x FP32 [N, 3] -> label = ["cat", "dog", "emu"][argmax(x)], as a classifier export ends.
 ModelBuilder LabelModel() {

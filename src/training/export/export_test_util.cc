@@ -43,10 +43,7 @@ json PreprocessorJson(const BundleOptions& o) {
   }
   std::vector<int64_t> shape = o.sample_shape;
   if (shape.empty()) shape = {o.features + (o.categorical ? 2 : 0)};
-  json prep = {{"format", 1},
-               {"scale", o.scale},
-               {"features", features},
-               {"sample_shape", shape}};
+  json prep = {{"format", 1}, {"scale", o.scale}, {"features", features}, {"sample_shape", shape}};
   if (o.task == "classification") {
     prep["target"] = {{"column", "y"}, {"kind", "class_label"}, {"drop_missing", false}};
     json classes = json::array();
@@ -124,8 +121,7 @@ std::string WriteTemp(const std::string& bytes, const std::string& suffix) {
   return name;
 }
 
-Tensor RandomRows(int64_t rows, int64_t features, bool with_missing, int64_t vocab,
-                  uint64_t seed) {
+Tensor RandomRows(int64_t rows, int64_t features, bool with_missing, int64_t vocab, uint64_t seed) {
   std::mt19937 random(static_cast<uint32_t>(seed));
   std::uniform_real_distribution<float> uniform(-2.0f, 2.0f);
   std::uniform_int_distribution<int64_t> ids(0, vocab > 0 ? vocab - 1 : 0);

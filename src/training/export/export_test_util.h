@@ -13,14 +13,14 @@
 namespace aiaas::training::testing {
 
 struct BundleOptions {
-  nlohmann::json model;                   // the "model" object of a job spec
-  std::string task = "classification";    // or "regression", "reconstruction"
-  int64_t features = 4;                   // numeric input columns
-  std::vector<int64_t> sample_shape;      // empty: {features}
-  int64_t num_outputs = 3;                // classes (labels 10, 20, 30, ...) or targets
-  std::string scale = "standard";         // none | standard | minmax
+  nlohmann::json model;                 // the "model" object of a job spec
+  std::string task = "classification";  // or "regression", "reconstruction"
+  int64_t features = 4;                 // numeric input columns
+  std::vector<int64_t> sample_shape;    // empty: {features}
+  int64_t num_outputs = 3;              // classes (labels 10, 20, 30, ...) or targets
+  std::string scale = "standard";       // none | standard | minmax
   bool string_labels = false;
-  bool categorical = false;               // adds a categorical column "color"
+  bool categorical = false;  // adds a categorical column "color"
   uint64_t seed = 7;
 };
 

@@ -94,8 +94,8 @@ absl::StatusOr<std::string> EmitPreprocessing(OnnxGraphBuilder& b, const FittedP
   if (sample.size() != 1) {
     std::vector<int64_t> shape = {0};
     shape.insert(shape.end(), sample.begin(), sample.end());
-    x = b.Op("Reshape", {x, b.Int64s("preprocess.sample_shape", {static_cast<int64_t>(shape.size())},
-                                     shape)},
+    x = b.Op("Reshape",
+             {x, b.Int64s("preprocess.sample_shape", {static_cast<int64_t>(shape.size())}, shape)},
              "preprocess/reshaped");
   }
   return x;
@@ -119,8 +119,7 @@ absl::StatusOr<std::string> EmitModel(OnnxGraphBuilder& b, const ExportSource& s
     case Architecture::kVae: {
       // Eval mode: z = mu; logvar is not needed.
       AIAAS_ASSIGN_OR_RETURN(x, EmitLayers(b, source, plan.layers, "encoder", x));
-      const Shape& body =
-          plan.layers.empty() ? plan.input_shape : plan.layers.back().output_shape;
+      const Shape& body = plan.layers.empty() ? plan.input_shape : plan.layers.back().output_shape;
       if (body.size() > 1) {
         onnx::NodeProto* flatten = b.Node("Flatten", {x}, "encoder/flatten");
         SetInt(flatten, "axis", 1);
@@ -134,8 +133,8 @@ absl::StatusOr<std::string> EmitModel(OnnxGraphBuilder& b, const ExportSource& s
   }
 }
 
-absl::Status EmitOutputs(OnnxGraphBuilder& b, const ExportSource& source,
-                         const std::string& output, onnx::GraphProto* graph) {
+absl::Status EmitOutputs(OnnxGraphBuilder& b, const ExportSource& source, const std::string& output,
+                         onnx::GraphProto* graph) {
   switch (source.task) {
     case Task::kClassification: {
       const LabelEncoder& labels = *source.preprocessor->labels();

@@ -20,9 +20,9 @@ namespace aiaas::training {
 namespace {
 
 using nlohmann::json;
-using ::testing::HasSubstr;
 using testing::BundleOptions;
 using testing::FloatValues;
+using ::testing::HasSubstr;
 using testing::Int64Values;
 using testing::RandomBundle;
 using testing::RandomRows;
@@ -183,8 +183,12 @@ TEST(OnnxExportTest, Conv2dWithExplicitPaddingStrideAvgPoolAndBatchnorm) {
 TEST(OnnxExportTest, Conv1dSamePaddingBatchnormLayernormReshape) {
   BundleOptions o;
   o.model = {{"layers",
-              {{{"type", "conv1d"}, {"filters", 4}, {"kernel", 3}, {"padding", "same"},
-                {"stride", 2}, {"activation", "gelu"}},
+              {{{"type", "conv1d"},
+                {"filters", 4},
+                {"kernel", 3},
+                {"padding", "same"},
+                {"stride", 2},
+                {"activation", "gelu"}},
                {{"type", "batchnorm"}},
                {{"type", "flatten"}},
                {{"type", "dense"}, {"units", 6}},
@@ -216,8 +220,11 @@ TEST(OnnxExportTest, RecurrentLayersKeepTheGateOrder) {
   for (const char* cell : {"lstm", "gru", "rnn"}) {
     for (bool bidirectional : {false, true}) {
       BundleOptions o;
-      o.model = {{"architecture", "rnn_classifier"}, {"cell", cell}, {"units", 5},
-                 {"num_layers", 2}, {"bidirectional", bidirectional}};
+      o.model = {{"architecture", "rnn_classifier"},
+                 {"cell", cell},
+                 {"units", 5},
+                 {"num_layers", 2},
+                 {"bidirectional", bidirectional}};
       o.features = 12;
       o.sample_shape = {4, 3};
       SCOPED_TRACE(std::string(cell) + (bidirectional ? " bidirectional" : ""));
@@ -239,7 +246,9 @@ TEST(OnnxExportTest, ReturnSequencesThenFlatten) {
 
 TEST(OnnxExportTest, EmbeddingOfTokenIds) {
   BundleOptions o;
-  o.model = {{"architecture", "rnn_classifier"}, {"cell", "lstm"}, {"units", 6},
+  o.model = {{"architecture", "rnn_classifier"},
+             {"cell", "lstm"},
+             {"units", 6},
              {"embedding", {{"vocab", 11}, {"dim", 4}}}};
   o.features = 6;
   o.scale = "none";
@@ -248,7 +257,9 @@ TEST(OnnxExportTest, EmbeddingOfTokenIds) {
 
 TEST(OnnxExportTest, AutoencoderReconstructs) {
   BundleOptions o;
-  o.model = {{"architecture", "autoencoder"}, {"encoder", {8}}, {"latent", 3},
+  o.model = {{"architecture", "autoencoder"},
+             {"encoder", {8}},
+             {"latent", 3},
              {"output_activation", "sigmoid"}};
   o.task = "reconstruction";
   o.features = 6;
@@ -265,15 +276,22 @@ TEST(OnnxExportTest, VaeDecodesTheMean) {
 
 TEST(OnnxExportTest, TransformerEncoderClassifier) {
   BundleOptions features;
-  features.model = {{"architecture", "transformer_encoder_classifier"}, {"d_model", 8},
-                    {"heads", 2}, {"num_layers", 2}, {"ff_dim", 16}};
+  features.model = {{"architecture", "transformer_encoder_classifier"},
+                    {"d_model", 8},
+                    {"heads", 2},
+                    {"num_layers", 2},
+                    {"ff_dim", 16}};
   features.features = 12;
   features.sample_shape = {4, 3};
   ExpectExportMatches(features);
 
   BundleOptions tokens;
-  tokens.model = {{"architecture", "transformer_encoder_classifier"}, {"d_model", 8},
-                  {"heads", 4}, {"num_layers", 1}, {"ff_dim", 12}, {"vocab", 9}};
+  tokens.model = {{"architecture", "transformer_encoder_classifier"},
+                  {"d_model", 8},
+                  {"heads", 4},
+                  {"num_layers", 1},
+                  {"ff_dim", 12},
+                  {"vocab", 9}};
   tokens.features = 5;
   tokens.scale = "none";
   tokens.task = "regression";
@@ -307,8 +325,7 @@ TEST(OnnxExportTest, RefusesWhatOnnxCannotExpressNamingIt) {
   BundleOptions categorical;
   categorical.model = {{"architecture", "mlp"}, {"hidden", {4}}};
   categorical.categorical = true;
-  absl::Status status =
-      ExportNativeModel(RandomBundle(categorical), ExportFormat::kOnnx).status();
+  absl::Status status = ExportNativeModel(RandomBundle(categorical), ExportFormat::kOnnx).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr("categorical (one-hot) features (color)"));
 }

@@ -43,31 +43,31 @@ onnx::TensorProto* OnnxGraphBuilder::NewInitializer(absl::string_view name, int3
 std::string OnnxGraphBuilder::Floats(absl::string_view name, const std::vector<int64_t>& shape,
                                      const std::vector<float>& values) {
   onnx::TensorProto* tensor = NewInitializer(name, onnx::TensorProto::FLOAT, shape);
-  tensor->set_raw_data(std::string(reinterpret_cast<const char*>(values.data()),
-                                   values.size() * sizeof(float)));
+  tensor->set_raw_data(
+      std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float)));
   return tensor->name();
 }
 
 std::string OnnxGraphBuilder::Doubles(absl::string_view name, const std::vector<int64_t>& shape,
                                       const std::vector<double>& values) {
   onnx::TensorProto* tensor = NewInitializer(name, onnx::TensorProto::DOUBLE, shape);
-  tensor->set_raw_data(std::string(reinterpret_cast<const char*>(values.data()),
-                                   values.size() * sizeof(double)));
+  tensor->set_raw_data(
+      std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(double)));
   return tensor->name();
 }
 
 std::string OnnxGraphBuilder::Int64s(absl::string_view name, const std::vector<int64_t>& shape,
                                      const std::vector<int64_t>& values) {
   onnx::TensorProto* tensor = NewInitializer(name, onnx::TensorProto::INT64, shape);
-  tensor->set_raw_data(std::string(reinterpret_cast<const char*>(values.data()),
-                                   values.size() * sizeof(int64_t)));
+  tensor->set_raw_data(
+      std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(int64_t)));
   return tensor->name();
 }
 
 std::string OnnxGraphBuilder::Strings(absl::string_view name,
                                       const std::vector<std::string>& values) {
-  onnx::TensorProto* tensor = NewInitializer(name, onnx::TensorProto::STRING,
-                                             {static_cast<int64_t>(values.size())});
+  onnx::TensorProto* tensor =
+      NewInitializer(name, onnx::TensorProto::STRING, {static_cast<int64_t>(values.size())});
   for (const std::string& value : values) tensor->add_string_data(value);
   return tensor->name();
 }
@@ -105,8 +105,7 @@ void SetString(onnx::NodeProto* node, absl::string_view name, absl::string_view 
   NewAttribute(node, name, onnx::AttributeProto::STRING)->set_s(std::string(value));
 }
 
-void SetInts(onnx::NodeProto* node, absl::string_view name,
-             const std::vector<int64_t>& values) {
+void SetInts(onnx::NodeProto* node, absl::string_view name, const std::vector<int64_t>& values) {
   onnx::AttributeProto* attribute = NewAttribute(node, name, onnx::AttributeProto::INTS);
   for (int64_t value : values) attribute->add_ints(value);
 }

@@ -54,8 +54,7 @@ class OnnxGraphBuilder {
 void SetInt(onnx::NodeProto* node, absl::string_view name, int64_t value);
 void SetFloat(onnx::NodeProto* node, absl::string_view name, float value);
 void SetString(onnx::NodeProto* node, absl::string_view name, absl::string_view value);
-void SetInts(onnx::NodeProto* node, absl::string_view name,
-             const std::vector<int64_t>& values);
+void SetInts(onnx::NodeProto* node, absl::string_view name, const std::vector<int64_t>& values);
 
 }  // namespace aiaas::training
 

@@ -30,7 +30,8 @@ absl::StatusOr<std::string> EmitConv(OnnxGraphBuilder& b, const ExportSource& so
                                      const PlannedLayer& layer, const std::string& prefix,
                                      const std::string& x) {
   const LayerSpec& spec = layer.spec;
-  AIAAS_ASSIGN_OR_RETURN(const ExportTensor* weight, RequireTensor(source, prefix + ".conv.weight"));
+  AIAAS_ASSIGN_OR_RETURN(const ExportTensor* weight,
+                         RequireTensor(source, prefix + ".conv.weight"));
   AIAAS_ASSIGN_OR_RETURN(const ExportTensor* bias, RequireTensor(source, prefix + ".conv.bias"));
   std::vector<int64_t> begins, ends, kernel, strides;
   for (size_t axis = 1; axis < layer.input_shape.size(); ++axis) {
@@ -76,8 +77,9 @@ absl::StatusOr<std::string> EmitRecurrent(OnnxGraphBuilder& b, const ExportSourc
   const int64_t directions = spec.bidirectional ? 2 : 1;
   const std::vector<int> order = GateOrder(spec.type);
   const int64_t gates = static_cast<int64_t>(order.size());
-  const char* op = spec.type == LayerType::kLstm ? "LSTM" : spec.type == LayerType::kGru ? "GRU"
-                                                                                         : "RNN";
+  const char* op = spec.type == LayerType::kLstm  ? "LSTM"
+                   : spec.type == LayerType::kGru ? "GRU"
+                                                  : "RNN";
   std::string input = x;
   std::string y, y_h;
   int64_t features = layer.input_shape.back();
@@ -108,8 +110,8 @@ absl::StatusOr<std::string> EmitRecurrent(OnnxGraphBuilder& b, const ExportSourc
     const std::string w_name = b.Floats(name + "_W", {directions, gates * hidden, features}, w);
     const std::string r_name = b.Floats(name + "_R", {directions, gates * hidden, hidden}, r);
     const std::string b_name = b.Floats(name + "_B", {directions, 2 * gates * hidden}, bias);
-    onnx::NodeProto* node = b.Node(op, {input, w_name, r_name, b_name}, name,
-                                   spec.type == LayerType::kLstm ? 3 : 2);
+    onnx::NodeProto* node =
+        b.Node(op, {input, w_name, r_name, b_name}, name, spec.type == LayerType::kLstm ? 3 : 2);
     SetInt(node, "hidden_size", hidden);
     SetString(node, "direction", spec.bidirectional ? "bidirectional" : "forward");
     SetInt(node, "layout", 1);  // batch first: X [N, T, F], Y [N, T, D, H], Y_h [N, D, H]
@@ -196,9 +198,8 @@ absl::StatusOr<std::string> EmitLayer(OnnxGraphBuilder& b, const ExportSource& s
   const LayerSpec& spec = layer.spec;
   switch (spec.type) {
     case LayerType::kDense: {
-      AIAAS_ASSIGN_OR_RETURN(
-          std::string y,
-          EmitLinear(b, source, prefix + ".linear", x, layer.input_shape.size() == 1));
+      AIAAS_ASSIGN_OR_RETURN(std::string y, EmitLinear(b, source, prefix + ".linear", x,
+                                                       layer.input_shape.size() == 1));
       return EmitActivation(b, spec.activation, y, prefix + "/act");
     }
     case LayerType::kConv1d:
@@ -234,7 +235,8 @@ absl::StatusOr<std::string> EmitLayer(OnnxGraphBuilder& b, const ExportSource& s
     case LayerType::kLayerNorm: {
       AIAAS_ASSIGN_OR_RETURN(const ExportTensor* weight,
                              RequireTensor(source, prefix + ".norm.weight"));
-      AIAAS_ASSIGN_OR_RETURN(const ExportTensor* bias, RequireTensor(source, prefix + ".norm.bias"));
+      AIAAS_ASSIGN_OR_RETURN(const ExportTensor* bias,
+                             RequireTensor(source, prefix + ".norm.bias"));
       onnx::NodeProto* norm =
           b.Node("LayerNormalization", {x, b.Weight(*weight), b.Weight(*bias)}, prefix);
       SetInt(norm, "axis", -1);

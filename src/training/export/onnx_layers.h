@@ -25,8 +25,8 @@ namespace aiaas::training {
 
 // `activation` applied to `x` (softmax over the last axis; gelu exact, as
 // 0.5 x (1 + erf(x / sqrt 2))).
-std::string EmitActivation(OnnxGraphBuilder& builder, Activation activation,
-                           const std::string& x, const std::string& hint);
+std::string EmitActivation(OnnxGraphBuilder& builder, Activation activation, const std::string& x,
+                           const std::string& hint);
 
 // A dense layer (Gemm for 2-D input, MatMul + Add otherwise) with the weights
 // `prefix`.weight [out, in] and `prefix`.bias.

@@ -65,11 +65,13 @@ absl::StatusOr<std::string> LayerNorm(OnnxGraphBuilder& b, const ExportSource& s
 absl::StatusOr<std::string> Attention(OnnxGraphBuilder& b, const ExportSource& source,
                                       const std::string& prefix, int64_t d_model, int64_t heads,
                                       const std::string& x) {
-  AIAAS_ASSIGN_OR_RETURN(const ExportTensor* in_w, RequireTensor(source, prefix + ".in_proj_weight"));
+  AIAAS_ASSIGN_OR_RETURN(const ExportTensor* in_w,
+                         RequireTensor(source, prefix + ".in_proj_weight"));
   AIAAS_ASSIGN_OR_RETURN(const ExportTensor* in_b, RequireTensor(source, prefix + ".in_proj_bias"));
   AIAAS_ASSIGN_OR_RETURN(const ExportTensor* out_w,
                          RequireTensor(source, prefix + ".out_proj.weight"));
-  AIAAS_ASSIGN_OR_RETURN(const ExportTensor* out_b, RequireTensor(source, prefix + ".out_proj.bias"));
+  AIAAS_ASSIGN_OR_RETURN(const ExportTensor* out_b,
+                         RequireTensor(source, prefix + ".out_proj.bias"));
   const int64_t head_dim = d_model / heads;
   std::vector<std::string> qkv;
   const char* names[] = {"q", "k", "v"};
@@ -81,15 +83,15 @@ absl::StatusOr<std::string> Attention(OnnxGraphBuilder& b, const ExportSource& s
     // [N, T, d] -> [N, T, heads, head_dim] -> [N, heads, T, head_dim] (k: [N, heads, hd, T])
     const std::string split =
         b.Op("Reshape", {projected, Shape(b, {0, 0, heads, head_dim}, name)}, name);
-    qkv.push_back(Transpose(b, split, part == 1 ? std::vector<int64_t>{0, 2, 3, 1}
-                                                : std::vector<int64_t>{0, 2, 1, 3},
-                            name));
+    qkv.push_back(Transpose(
+        b, split, part == 1 ? std::vector<int64_t>{0, 2, 3, 1} : std::vector<int64_t>{0, 2, 1, 3},
+        name));
   }
-  const std::string scaled = b.Op(
-      "Mul",
-      {qkv[0], b.Floats(prefix + ".scaling", {}, {static_cast<float>(1.0 / std::sqrt(
-                                                     static_cast<double>(head_dim)))})},
-      prefix + "/q_scaled");
+  const std::string scaled =
+      b.Op("Mul",
+           {qkv[0], b.Floats(prefix + ".scaling", {},
+                             {static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim)))})},
+           prefix + "/q_scaled");
   const std::string scores = b.Op("MatMul", {scaled, qkv[1]}, prefix + "/scores");
   onnx::NodeProto* softmax = b.Node("Softmax", {scores}, prefix + "/weights");
   SetInt(softmax, "axis", -1);
@@ -129,12 +131,12 @@ absl::StatusOr<std::string> EmitTransformerClassifier(OnnxGraphBuilder& b,
                            Attention(b, source, block + ".self_attn", o.d_model, o.heads, x));
     AIAAS_ASSIGN_OR_RETURN(x, LayerNorm(b, source, block + ".norm1",
                                         b.Op("Add", {x, attended}, block + "/residual1")));
-    AIAAS_ASSIGN_OR_RETURN(std::string hidden,
-                           EmitLinear(b, source, block + ".linear1", x, false));
+    AIAAS_ASSIGN_OR_RETURN(std::string hidden, EmitLinear(b, source, block + ".linear1", x, false));
     hidden = EmitActivation(b, Activation::kGelu, hidden, block + "/gelu");
-    AIAAS_ASSIGN_OR_RETURN(std::string ff, EmitLinear(b, source, block + ".linear2", hidden, false));
-    AIAAS_ASSIGN_OR_RETURN(x, LayerNorm(b, source, block + ".norm2",
-                                        b.Op("Add", {x, ff}, block + "/residual2")));
+    AIAAS_ASSIGN_OR_RETURN(std::string ff,
+                           EmitLinear(b, source, block + ".linear2", hidden, false));
+    AIAAS_ASSIGN_OR_RETURN(
+        x, LayerNorm(b, source, block + ".norm2", b.Op("Add", {x, ff}, block + "/residual2")));
   }
   onnx::NodeProto* mean = b.Node("ReduceMean", {x}, "time_mean");
   SetInts(mean, "axes", {1});

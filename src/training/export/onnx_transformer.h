@@ -16,8 +16,8 @@ namespace aiaas::training {
 // x = norm1(x + attention(x)); x = norm2(x + linear2(gelu(linear1(x)))), with attention
 // q k^T / sqrt(head_dim), then the mean over time and the dense head.
 [[nodiscard]] absl::StatusOr<std::string> EmitTransformerClassifier(OnnxGraphBuilder& builder,
-                                                                   const ExportSource& source,
-                                                                   const std::string& x);
+                                                                    const ExportSource& source,
+                                                                    const std::string& x);
 
 }  // namespace aiaas::training
 

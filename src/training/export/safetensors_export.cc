@@ -41,8 +41,8 @@ json LayerJson(const PlannedLayer& layer, const std::string& module) {
       j["stride"] = spec.stride;
       json pads = json::array();
       for (size_t axis = 1; axis < layer.input_shape.size(); ++axis) {
-        AxisGeometry g = ConvAxis(layer.input_shape[axis], spec.kernel, spec.stride,
-                                  spec.padding, spec.padding_amount);
+        AxisGeometry g = ConvAxis(layer.input_shape[axis], spec.kernel, spec.stride, spec.padding,
+                                  spec.padding_amount);
         pads.push_back({g.pad_before, g.pad_after});
       }
       j["pads"] = std::move(pads);
@@ -83,9 +83,7 @@ json LayerJson(const PlannedLayer& layer, const std::string& module) {
   return j;
 }
 
-const char* DTypeName(ExportDType dtype) {
-  return dtype == ExportDType::kFloat32 ? "F32" : "I64";
-}
+const char* DTypeName(ExportDType dtype) { return dtype == ExportDType::kFloat32 ? "F32" : "I64"; }
 
 size_t ElementSize(ExportDType dtype) { return dtype == ExportDType::kFloat32 ? 4 : 8; }
 
@@ -99,8 +97,8 @@ json SafetensorsLayersJson(const ModelPlan& plan) {
     layers.push_back(LayerJson(plan.layers[i], absl::StrCat(body, ".", i)));
   }
   if (vae) {
-    const int64_t width =
-        plan.layers.empty() ? ShapeProduct(plan.input_shape) : ShapeProduct(plan.layers.back().output_shape);
+    const int64_t width = plan.layers.empty() ? ShapeProduct(plan.input_shape)
+                                              : ShapeProduct(plan.layers.back().output_shape);
     for (const char* head : {"mu", "logvar"}) {
       layers.push_back({{"module", head},
                         {"type", "dense"},

@@ -25,7 +25,8 @@ struct Parsed {
 
 Parsed Parse(const std::string& bytes) {
   uint64_t length = 0;
-  for (int i = 0; i < 8; ++i) length |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
+  for (int i = 0; i < 8; ++i)
+    length |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
   Parsed parsed;
   parsed.header = json::parse(bytes.substr(8, length));
   parsed.data = bytes.substr(8 + length);
@@ -77,12 +78,16 @@ TEST(SafetensorsExportTest, WritesEveryStateTensorWithItsBytesAndTheMetadata) {
 
 TEST(SafetensorsExportTest, ExportsWhatOnnxCannotAndTheRegressionScale) {
   BundleOptions o;
-  o.model = {{"architecture", "transformer_encoder_classifier"}, {"d_model", 8}, {"heads", 2},
-             {"num_layers", 1}, {"ff_dim", 16}};
+  o.model = {{"architecture", "transformer_encoder_classifier"},
+             {"d_model", 8},
+             {"heads", 2},
+             {"num_layers", 1},
+             {"ff_dim", 16}};
   o.features = 12;
   o.sample_shape = {4, 3};
   o.string_labels = true;
-  absl::StatusOr<ExportedFile> file = ExportNativeModel(RandomBundle(o), ExportFormat::kSafetensors);
+  absl::StatusOr<ExportedFile> file =
+      ExportNativeModel(RandomBundle(o), ExportFormat::kSafetensors);
   ASSERT_TRUE(file.ok()) << file.status();
   Parsed parsed = Parse(file->bytes);
   EXPECT_TRUE(parsed.header.contains("blocks.0.self_attn.in_proj_weight"));
