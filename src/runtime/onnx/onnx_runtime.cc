@@ -145,7 +145,7 @@ class OnnxServable final : public Servable {
       AIAAS_ASSIGN_OR_RETURN(Tensor tensor, FromAten(results[output_indices_[i]]));
       const std::string& name = signature_.outputs[i].name;
       if (auto table = string_outputs_.find(name); table != string_outputs_.end()) {
-        AIAAS_ASSIGN_OR_RETURN(tensor, StringsAt(tensor, table->second, name));
+        AIAAS_ASSIGN_OR_RETURN(tensor, StringsAt(tensor, *table->second, name));
       }
       outputs.emplace_back(name, std::move(tensor));
     }

@@ -1,6 +1,8 @@
 #include "runtime/onnx/string_tables.h"
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -17,16 +19,9 @@ int64_t GatherAxis(const onnx::NodeProto& node) {
   return 0;
 }
 
-bool ReadsValue(const onnx::NodeProto& node, const std::string& name) {
-  for (const std::string& input : node.input()) {
-    if (input == name) return true;
-  }
-  return false;
-}
-
-// Subgraphs (If/Loop/Scan bodies) may read outer values; a table read there is not
-// a recognized use.
-bool ReadInSubgraph(const onnx::GraphProto& graph, const std::string& name) {
+// Adds every value read by a node inside the subgraphs of `graph`'s nodes (If/Loop/Scan
+// bodies may read outer values; a table read there is not a recognized use).
+void CollectSubgraphReads(const onnx::GraphProto& graph, std::set<std::string>* reads) {
   for (const onnx::NodeProto& node : graph.node()) {
     for (const onnx::AttributeProto& attribute : node.attribute()) {
       std::vector<const onnx::GraphProto*> subgraphs;
@@ -34,13 +29,17 @@ bool ReadInSubgraph(const onnx::GraphProto& graph, const std::string& name) {
       for (const auto& subgraph : attribute.graphs()) subgraphs.push_back(&subgraph);
       for (const onnx::GraphProto* subgraph : subgraphs) {
         for (const onnx::NodeProto& inner : subgraph->node()) {
-          if (ReadsValue(inner, name)) return true;
+          for (const std::string& input : inner.input()) reads->insert(input);
         }
-        if (ReadInSubgraph(*subgraph, name)) return true;
+        CollectSubgraphReads(*subgraph, reads);
       }
     }
   }
-  return false;
+}
+
+bool IsCandidate(const onnx::TensorProto& table) {
+  return table.data_type() == onnx::TensorProto::STRING && table.dims_size() == 1 &&
+         !table.has_raw_data() && table.data_location() == onnx::TensorProto::DEFAULT;
 }
 
 }  // namespace
@@ -48,49 +47,57 @@ bool ReadInSubgraph(const onnx::GraphProto& graph, const std::string& name) {
 absl::StatusOr<StringOutputs> ExtractStringTables(onnx::ModelProto* model) {
   StringOutputs outputs;
   onnx::GraphProto* graph = model->mutable_graph();
-  std::set<std::string> graph_outputs;
-  for (const auto& output : graph->output()) graph_outputs.insert(output.name());
+  // Linear passes over the graph (the model is untrusted and not yet size-checked
+  // beyond its node count): candidates, then who reads what.
+  std::map<std::string, std::vector<const onnx::NodeProto*>> readers;  // candidate -> nodes
+  for (const onnx::TensorProto& table : graph->initializer()) {
+    if (IsCandidate(table)) readers[table.name()];
+  }
+  if (readers.empty()) return outputs;
+  std::set<std::string> read_by_nodes;  // every value a main-graph node reads
+  for (const onnx::NodeProto& node : graph->node()) {
+    for (const std::string& input : node.input()) {
+      read_by_nodes.insert(input);
+      if (auto it = readers.find(input); it != readers.end()) it->second.push_back(&node);
+    }
+  }
+  std::set<std::string> unusable;  // read in a subgraph, or overridable by a graph input
+  CollectSubgraphReads(*graph, &unusable);
+  for (const auto& input : graph->input()) unusable.insert(input.name());
+  std::map<std::string, onnx::ValueInfoProto*> graph_outputs;
+  for (auto& output : *graph->mutable_output()) graph_outputs[output.name()] = &output;
+
   for (onnx::TensorProto& table : *graph->mutable_initializer()) {
-    if (table.data_type() != onnx::TensorProto::STRING || table.dims_size() != 1 ||
-        table.has_raw_data() || table.data_location() != onnx::TensorProto::DEFAULT) {
-      continue;
-    }
+    if (!IsCandidate(table)) continue;
     const std::string& name = table.name();
+    auto nodes = readers.find(name);
+    if (nodes == readers.end() || nodes->second.empty() || unusable.count(name) > 0) continue;
     std::vector<std::string> fed;  // the outputs this table feeds
-    bool recognized = !ReadInSubgraph(*graph, name);
-    for (const onnx::NodeProto& node : graph->node()) {
-      if (!recognized) break;
-      if (!ReadsValue(node, name)) continue;
-      recognized = node.op_type() == "Gather" && node.domain().empty() && node.input_size() == 2 &&
-                   node.input(0) == name && node.input(1) != name && GatherAxis(node) == 0 &&
-                   node.output_size() == 1 && graph_outputs.count(node.output(0)) > 0;
-      if (recognized) fed.push_back(node.output(0));
+    bool recognized = true;
+    for (const onnx::NodeProto* node : nodes->second) {
+      recognized = recognized && node->op_type() == "Gather" && node->domain().empty() &&
+                   node->input_size() == 2 && node->input(0) == name && node->input(1) != name &&
+                   GatherAxis(*node) == 0 && node->output_size() == 1 &&
+                   graph_outputs.count(node->output(0)) > 0 &&
+                   read_by_nodes.count(node->output(0)) == 0;
+      if (recognized) fed.push_back(node->output(0));
     }
-    for (const std::string& output : fed) {
-      for (const onnx::NodeProto& node : graph->node()) {
-        if (recognized && ReadsValue(node, output)) recognized = false;
-      }
-    }
-    // An input overriding the initializer would feed strings at run time.
-    for (const auto& input : graph->input()) {
-      if (input.name() == name) recognized = false;
-    }
-    if (!recognized || fed.empty()) continue;
+    if (!recognized) continue;
     if (table.string_data_size() != table.dims(0)) {
       return absl::InvalidArgumentError(absl::StrCat("tensor ", QuoteName(name), " has ",
                                                      table.string_data_size(),
                                                      " strings for dims [", table.dims(0), "]"));
     }
-    std::vector<std::string> strings(table.string_data().begin(), table.string_data().end());
+    auto strings = std::make_shared<const std::vector<std::string>>(table.string_data().begin(),
+                                                                    table.string_data().end());
     table.clear_string_data();
     table.set_data_type(onnx::TensorProto::INT64);
-    for (int64_t i = 0; i < static_cast<int64_t>(strings.size()); ++i) table.add_int64_data(i);
+    for (int64_t i = 0; i < static_cast<int64_t>(strings->size()); ++i) table.add_int64_data(i);
     for (const std::string& output : fed) {
       outputs[output] = strings;
-      for (auto& value : *graph->mutable_output()) {
-        if (value.name() == output && value.type().has_tensor_type()) {
-          value.mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::INT64);
-        }
+      onnx::ValueInfoProto* value = graph_outputs.at(output);
+      if (value->type().has_tensor_type()) {
+        value->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::INT64);
       }
     }
   }

@@ -13,6 +13,7 @@
 #define AIAAS_RUNTIME_ONNX_STRING_TABLES_H_
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,8 +25,10 @@ class ModelProto;
 
 namespace aiaas::runtime::onnxrt {
 
-// Graph output name -> the strings its INT64 positions stand for.
-using StringOutputs = std::map<std::string, std::vector<std::string>>;
+// Graph output name -> the strings its INT64 positions stand for (shared: several
+// outputs may gather from one table).
+using StringTable = std::shared_ptr<const std::vector<std::string>>;
+using StringOutputs = std::map<std::string, StringTable>;
 
 // Rewrites every recognized table in `model`'s main graph to an INT64 initializer
 // [0, 1, ..., C-1] of the same name, and the outputs it feeds to INT64; returns those

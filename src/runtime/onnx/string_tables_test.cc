@@ -61,7 +61,7 @@ TEST(StringTablesTest, RewritesAGatheredTableToPositions) {
   auto outputs = onnxrt::ExtractStringTables(&builder.proto());
   ASSERT_TRUE(outputs.ok()) << outputs.status();
   ASSERT_EQ(outputs->count("label"), 1u);
-  EXPECT_EQ(outputs->at("label"), (std::vector<std::string>{"cat", "dog", "emu"}));
+  EXPECT_EQ(*outputs->at("label"), (std::vector<std::string>{"cat", "dog", "emu"}));
   const onnx::TensorProto& table = builder.graph().initializer(0);
   EXPECT_EQ(table.data_type(), onnx::TensorProto::INT64);
   EXPECT_EQ(table.int64_data_size(), 3);
