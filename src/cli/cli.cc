@@ -43,7 +43,7 @@ const std::vector<FlagSpec>& AllFlags() {
       {"max-concurrent-jobs", '\0', true},
       {"ca-cert", '\0', true},
       {"rows", '\0', true},        {"state", '\0', true},
-      {"no-follow", '\0', false},
+      {"no-follow", '\0', false},  {"output", 'o', true},
   };
   return kFlags;
 }

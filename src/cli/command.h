@@ -66,6 +66,7 @@ struct CommandSpec {
 // The commands of each file, in the order `aiaas --help` lists them.
 std::vector<CommandSpec> ModelsCommands();
 CommandSpec ModelsPushCommand();
+CommandSpec ModelsExportCommand();
 std::vector<CommandSpec> ModelsGrantsCommands();  // grant, grants, revoke-grant, visibility
 CommandSpec PredictCommand();
 CommandSpec VersionCommand();

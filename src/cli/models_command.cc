@@ -269,6 +269,7 @@ std::vector<CommandSpec> ModelsCommands() {
   alias.optional_operands = {"VERSION"};
   alias.check_usage = &CheckAliasUsage;
   alias.run = &RunAlias;
+  commands.push_back(ModelsExportCommand());
   return commands;
 }
 

@@ -31,6 +31,7 @@
 #include "server/auth_admission.h"
 #include "server/audit_api.h"
 #include "server/dataset_api.h"
+#include "server/export_api.h"
 #include "server/job_api.h"
 #include "server/job_events_api.h"
 #include "server/auth_api.h"
@@ -50,6 +51,7 @@
 #include "services/inference_service.h"
 #include "services/model_access.h"
 #include "services/model_registry.h"
+#include "services/native_model_exporter.h"
 #include "services/quotas.h"
 #include "services/train_job_runner.h"
 #include "storage/local_artifact_store.h"
@@ -91,6 +93,8 @@ ABSL_FLAG(int, intra_op_threads, DefaultThreads(),
           "LibTorch intra-op threads per forward pass (set on every inference thread)");
 ABSL_FLAG(int64_t, max_body_bytes, 64LL << 20,
           "Largest inference or management request body in bytes (413 beyond)");
+ABSL_FLAG(int64_t, max_export_artifact_bytes, int64_t{1} << 30,
+          "Largest trained model an export (GET .../export) reads into memory (413 beyond)");
 ABSL_FLAG(int64_t, max_upload_bytes, 8LL << 30,
           "Largest model artifact upload in bytes, streamed to disk (413 beyond)");
 ABSL_FLAG(int64_t, max_dataset_bytes, 256LL << 20,
@@ -423,6 +427,10 @@ int Run() {
   server::RegisterManagementApi(&router, server::ManagementApiDeps{&registry, &inference, &access},
                                 management);
   server::RegisterRepositoryApi(&router, &registry, &inference, &access);
+  services::NativeModelExporterOptions export_options;
+  export_options.max_artifact_bytes = absl::GetFlag(FLAGS_max_export_artifact_bytes);
+  services::NativeModelExporter exporter(export_options);
+  server::RegisterExportApi(&router, server::ExportApiDeps{&registry, &access, &exporter});
   server::RegisterAuditApi(&router, audit->get());
   services::DatasetServiceOptions dataset_options;
   dataset_options.max_upload_bytes = absl::GetFlag(FLAGS_max_dataset_bytes);

@@ -398,6 +398,7 @@ absl::StatusOr<ValidatedModel> LoadModelFromBytes(std::string_view bytes,
         "the file is not a valid ONNX model: the protobuf data is truncated or malformed");
   }
   AIAAS_RETURN_IF_ERROR(CheckVersions(*model.proto, &model.opsets));
+  AIAAS_ASSIGN_OR_RETURN(model.string_outputs, ExtractStringTables(model.proto.get()));
   AIAAS_RETURN_IF_ERROR(CheckModelTensors(*model.proto));
   AIAAS_RETURN_IF_ERROR(CheckAndSortGraphs(model.proto.get(), options.max_nodes));
   AIAAS_RETURN_IF_ERROR(CheckOperators(model.proto->graph(), model.opsets, registry));

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "runtime/onnx/string_tables.h"
 
 namespace onnx {
 class ModelProto;
@@ -29,6 +30,9 @@ struct ValidatedModel {
   std::unique_ptr<onnx::ModelProto> proto;
   // Opset per domain as imported by the model; the default domain is "".
   std::map<std::string, int> opsets;
+  // Outputs that are positions in a table of strings (string_tables.h), already
+  // rewritten to INT64 in `proto`; served as BYTES.
+  StringOutputs string_outputs;
 };
 
 // Turns untrusted bytes into a model the interpreter can run, or says why not.

@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
+#include <cstring>
 #include <set>
 #include <utility>
 
@@ -29,7 +30,8 @@ absl::StatusOr<TensorSpec> SpecFor(const onnxrt::ValueSpec& value) {
   return spec;
 }
 
-absl::StatusOr<Signature> GraphSignature(const onnxrt::Interpreter& interpreter) {
+absl::StatusOr<Signature> GraphSignature(const onnxrt::Interpreter& interpreter,
+                                         const onnxrt::StringOutputs& string_outputs) {
   Signature signature;
   for (const auto& input : interpreter.inputs()) {
     AIAAS_ASSIGN_OR_RETURN(TensorSpec spec, SpecFor(input));
@@ -37,9 +39,38 @@ absl::StatusOr<Signature> GraphSignature(const onnxrt::Interpreter& interpreter)
   }
   for (const auto& output : interpreter.outputs()) {
     AIAAS_ASSIGN_OR_RETURN(TensorSpec spec, SpecFor(output));
+    if (string_outputs.count(output.name) > 0) spec.dtype = DataType::kBytes;
     signature.outputs.push_back(std::move(spec));
   }
   return signature;
+}
+
+// The strings at the INT64 positions of `positions` (an output of a string table), as a
+// BYTES tensor of the same shape: each element a 4-byte little-endian length, then bytes.
+absl::StatusOr<Tensor> StringsAt(const Tensor& positions, const std::vector<std::string>& table,
+                                 const std::string& name) {
+  if (positions.dtype != DataType::kInt64) {
+    return absl::InternalError(absl::StrCat("output '", name, "' is not INT64 positions"));
+  }
+  Tensor out;
+  out.dtype = DataType::kBytes;
+  out.shape = positions.shape;
+  const size_t count = positions.data.size() / sizeof(int64_t);
+  for (size_t i = 0; i < count; ++i) {
+    int64_t index = 0;
+    std::memcpy(&index, positions.data.data() + i * sizeof(int64_t), sizeof(index));
+    if (index < 0 || index >= static_cast<int64_t>(table.size())) {
+      return absl::InternalError(absl::StrCat("output '", name, "': position ", index,
+                                              " outside its table of ", table.size()));
+    }
+    const std::string& value = table[static_cast<size_t>(index)];
+    const uint32_t length = static_cast<uint32_t>(value.size());
+    const size_t at = out.data.size();
+    out.data.resize(at + sizeof(length) + value.size());
+    std::memcpy(out.data.data() + at, &length, sizeof(length));
+    std::memcpy(out.data.data() + at + sizeof(length), value.data(), value.size());
+  }
+  return out;
 }
 
 // The declared signature if it fits the graph, otherwise InvalidArgument saying why.
@@ -81,9 +112,10 @@ absl::StatusOr<Signature> ResolveSignature(const Signature& graph,
 class OnnxServable final : public Servable {
  public:
   OnnxServable(std::unique_ptr<onnxrt::Interpreter> interpreter, Signature signature,
-               int intra_op_threads)
+               onnxrt::StringOutputs string_outputs, int intra_op_threads)
       : interpreter_(std::move(interpreter)),
         signature_(std::move(signature)),
+        string_outputs_(std::move(string_outputs)),
         intra_op_threads_(intra_op_threads) {
     for (const auto& spec : signature_.outputs) {
       const auto& outputs = interpreter_->outputs();
@@ -111,7 +143,11 @@ class OnnxServable final : public Servable {
     NamedTensors outputs;
     for (size_t i = 0; i < output_indices_.size(); ++i) {
       AIAAS_ASSIGN_OR_RETURN(Tensor tensor, FromAten(results[output_indices_[i]]));
-      outputs.emplace_back(signature_.outputs[i].name, std::move(tensor));
+      const std::string& name = signature_.outputs[i].name;
+      if (auto table = string_outputs_.find(name); table != string_outputs_.end()) {
+        AIAAS_ASSIGN_OR_RETURN(tensor, StringsAt(tensor, *table->second, name));
+      }
+      outputs.emplace_back(name, std::move(tensor));
     }
     return outputs;
   }
@@ -128,6 +164,7 @@ class OnnxServable final : public Servable {
 
   const std::unique_ptr<onnxrt::Interpreter> interpreter_;
   const Signature signature_;
+  const onnxrt::StringOutputs string_outputs_;  // output name -> its table of strings
   std::vector<size_t> output_indices_;  // interpreter output per signature output
   const int intra_op_threads_;
 };
@@ -143,10 +180,12 @@ OnnxRuntime::~OnnxRuntime() = default;
 
 absl::StatusOr<std::unique_ptr<Servable>> OnnxRuntime::Load(
     const std::string& path, const std::optional<Signature>& declared) {
+  onnxrt::StringOutputs string_outputs;
   absl::StatusOr<std::unique_ptr<onnxrt::Interpreter>> interpreter = [&]()
       -> absl::StatusOr<std::unique_ptr<onnxrt::Interpreter>> {
     AIAAS_ASSIGN_OR_RETURN(onnxrt::ValidatedModel model,
                            onnxrt::LoadModelFromFile(path, *registry_, options_.load));
+    string_outputs = model.string_outputs;
     return onnxrt::Interpreter::Create(std::move(model), *registry_, onnxrt::PlanOptions{});
   }();
   // Whatever the file's problem (malformed, or valid but unsupported), a push of it is
@@ -159,10 +198,11 @@ absl::StatusOr<std::unique_ptr<Servable>> OnnxRuntime::Load(
     }
     return status;
   }
-  AIAAS_ASSIGN_OR_RETURN(Signature graph_signature, GraphSignature(**interpreter));
+  AIAAS_ASSIGN_OR_RETURN(Signature graph_signature,
+                         GraphSignature(**interpreter, string_outputs));
   AIAAS_ASSIGN_OR_RETURN(Signature signature, ResolveSignature(graph_signature, declared));
   return std::make_unique<OnnxServable>(*std::move(interpreter), std::move(signature),
-                                        options_.intra_op_threads);
+                                        std::move(string_outputs), options_.intra_op_threads);
 }
 
 }  // namespace aiaas::runtime
