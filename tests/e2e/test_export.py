@@ -8,7 +8,6 @@ permissions of shared models, and `aiaas models export`.
 """
 
 import csv
-import gzip
 import io
 import json
 import os
@@ -20,6 +19,7 @@ import time
 from common import E2ETestCase
 from server import Server, get, post_json, post_multipart, push_model, run_cli
 from test_datasets import SKLEARN_DATA, digits_csv_gz, iris_csv
+from test_training import diabetes_csv, table_of
 
 SERVER = None
 TMP = None
@@ -49,24 +49,8 @@ def colors_csv():
     return ("\n".join(lines) + "\n").encode()
 
 
-def diabetes_csv():
-    with gzip.open(os.path.join(SKLEARN_DATA, "diabetes_data_raw.csv.gz"), "rt") as f:
-        rows = [line.split() for line in f if line.strip()]
-    with gzip.open(os.path.join(SKLEARN_DATA, "diabetes_target.csv.gz"), "rt") as f:
-        targets = [line.strip() for line in f if line.strip()]
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6", "target"])
-    for r, t in zip(rows, targets):
-        w.writerow(r + [t])
-    return out.getvalue().encode()
-
-
 def features_of(csv_bytes):
-    if csv_bytes[:2] == b"\x1f\x8b":
-        csv_bytes = gzip.decompress(csv_bytes)
-    rows = list(csv.reader(io.StringIO(csv_bytes.decode())))
-    return [[float(v) for v in r[:-1]] for r in rows[1:]]
+    return table_of(csv_bytes)[0]
 
 
 def spec(dataset, target, task, model, output, epochs, **extra):
