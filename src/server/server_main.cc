@@ -45,6 +45,7 @@
 #include "server/request_audit.h"
 #include "server/tls_context.h"
 #include "services/audit_log.h"
+#include "services/blob_collect.h"
 #include "services/auth_service.h"
 #include "services/dataset_service.h"
 #include "services/job_service.h"
@@ -116,6 +117,9 @@ ABSL_FLAG(std::vector<std::string>, allowed_hosts, {},
 ABSL_FLAG(int64_t, max_request_memory_bytes, 4LL << 30,
           "Most CPU tensor memory one model execution (a batch) may hold at once; a request "
           "needing more gets 413. 0 = unlimited");
+ABSL_FLAG(int64_t, orphan_blob_min_age_s, 600,
+          "At start, blobs no model version, dataset or job refers to (left by a crash) are "
+          "removed once they are this old");
 ABSL_FLAG(int64_t, max_tensor_elements, 1LL << 28,
           "Largest element count of one request tensor (400 beyond)");
 ABSL_FLAG(int, exit_timeout_s, 30,
@@ -266,6 +270,10 @@ int Run() {
     LogError("--max-event-streams must be >= 0");
     return 2;
   }
+  if (absl::GetFlag(FLAGS_orphan_blob_min_age_s) < 0) {
+    LogError("--orphan-blob-min-age-s must be >= 0");
+    return 2;
+  }
   if (absl::GetFlag(FLAGS_max_request_memory_bytes) < 0) {
     LogError("--max-request-memory-bytes must be >= 0 (0: unlimited)");
     return 2;
@@ -353,6 +361,13 @@ int Run() {
   if (!artifacts.ok()) {
     LogError("cannot open the artifact store", {{"error", artifacts.status().ToString()}});
     return 1;
+  }
+  // Blobs a crash left without their row (docs/operations.md "Data directory").
+  auto swept = services::SweepUnreferencedBlobs(
+      **metadata, **artifacts,
+      absl::Now() - absl::Seconds(absl::GetFlag(FLAGS_orphan_blob_min_age_s)));
+  if (!swept.ok()) {
+    LogWarning("cannot sweep unreferenced blobs", {{"error", swept.status().ToString()}});
   }
 
   // The audit log (docs/security.md): rows in metadata.db plus <data-dir>/audit.log.

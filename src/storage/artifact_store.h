@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -16,6 +17,13 @@ namespace aiaas::storage {
 struct BlobInfo {
   std::string digest;  // "sha256:<64 lowercase hex>"
   int64_t size_bytes = 0;
+};
+
+// A committed blob as listed by ArtifactStore::ListBlobs.
+struct StoredBlob {
+  std::string digest;
+  int64_t size_bytes = 0;
+  int64_t modified_ms = 0;  // when its bytes were last written (Unix ms)
 };
 
 // Streams one artifact into the store. Bytes go to a temp file in the blob
@@ -62,6 +70,10 @@ class ArtifactStore {
   // Re-hashes the blob and compares with its digest. DataLoss on mismatch
   // (the message says the blob is corrupted), NotFound if absent.
   [[nodiscard]] virtual absl::Status Verify(const std::string& digest) = 0;
+
+  // Every committed blob, in no particular order. Names in the blob folder that
+  // are not well-formed blob paths are skipped.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<StoredBlob>> ListBlobs() = 0;
 
   // The whole blob in memory. NotFound if absent, InvalidArgument for a
   // malformed digest.

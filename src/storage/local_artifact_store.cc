@@ -433,6 +433,31 @@ absl::StatusOr<std::string> LocalArtifactStore::Read(const std::string& digest) 
   return bytes;
 }
 
+absl::StatusOr<std::vector<StoredBlob>> LocalArtifactStore::ListBlobs() {
+  std::vector<StoredBlob> blobs;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(blobs_dir_, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    if (it.depth() != 1) continue;  // <2 hex>/<62 hex>
+    std::error_code type_ec;
+    if (!it->is_regular_file(type_ec)) continue;
+    const std::string digest =
+        absl::StrCat(kDigestPrefix, it->path().parent_path().filename().string(),
+                     it->path().filename().string());
+    if (!DigestHex(digest).ok()) continue;
+    struct stat st;
+    if (::stat(it->path().c_str(), &st) != 0) continue;  // removed meanwhile
+    blobs.push_back(
+        StoredBlob{digest, static_cast<int64_t>(st.st_size),
+                   static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000});
+  }
+  if (ec) {
+    return absl::InternalError(
+        absl::StrCat("cannot list artifact folder ", blobs_dir_, ": ", ec.message()));
+  }
+  return blobs;
+}
+
 absl::StatusOr<bool> LocalArtifactStore::RemoveUnreferenced(
     const std::string& digest, const std::function<absl::StatusOr<int64_t>()>& count_references) {
   AIAAS_RETURN_IF_ERROR(DigestHex(digest).status());

@@ -50,6 +50,7 @@ class LocalArtifactStore final : public ArtifactStore {
   // Streams the file through SHA-256 in fixed-size chunks.
   absl::Status Verify(const std::string& digest) override;
   absl::StatusOr<std::string> Read(const std::string& digest) override;
+  absl::StatusOr<std::vector<StoredBlob>> ListBlobs() override;
   // InvalidArgument for a malformed digest.
   absl::Status Remove(const std::string& digest) override;
   absl::StatusOr<bool> RemoveUnreferenced(

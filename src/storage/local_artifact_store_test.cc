@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -349,6 +350,31 @@ TEST_F(LocalArtifactStoreTest, ConcurrentCommitsAndCollectionsNeverLoseAReferenc
   }
   for (auto& thread : threads) thread.join();
   EXPECT_FALSE(lost);
+}
+
+TEST_F(LocalArtifactStoreTest, ListBlobsShowsCommittedBlobsOnly) {
+  Put("hello");
+  Put("");
+  auto live = store_->NewWriter(100);  // a temp file, not a blob
+  ASSERT_TRUE(live.ok());
+  ASSERT_TRUE((*live)->Append("in progress").ok());
+  std::ofstream(BlobsDir() + "/zz-not-a-blob") << "x";
+  fs::create_directories(BlobsDir() + "/2c");
+  std::ofstream(BlobsDir() + "/2c/short") << "x";
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+
+  auto blobs = store_->ListBlobs();
+  ASSERT_TRUE(blobs.ok()) << blobs.status();
+  std::vector<std::string> digests;
+  for (const StoredBlob& blob : *blobs) {
+    digests.push_back(blob.digest);
+    EXPECT_NEAR(static_cast<double>(blob.modified_ms), static_cast<double>(now_ms), 60000.0);
+    EXPECT_EQ(blob.size_bytes, blob.digest == kHelloDigest ? 5 : 0);
+  }
+  std::sort(digests.begin(), digests.end());
+  EXPECT_EQ(digests, (std::vector<std::string>{kHelloDigest, kEmptyDigest}));
 }
 
 }  // namespace

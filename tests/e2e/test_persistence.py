@@ -1,5 +1,8 @@
 """Restarting on the same data dir keeps every model, version, alias and answer."""
 
+import hashlib
+import os
+import time
 import unittest
 
 import common
@@ -102,6 +105,49 @@ class PersistenceTest(E2ETestCase):
         c = case("mlp", "batch1")
         self.assertInferResponse(self.server.post("/v2/models/p-del/infer", common.infer_body(c)),
                                  c, "p-del", 1)
+
+    def test_a_restart_removes_old_blobs_nothing_refers_to(self):
+        """A crash between a blob's commit and its row leaves a blob no row names; the next
+        start removes it once it is older than --orphan-blob-min-age-s, and keeps the ones
+        that are referenced or younger."""
+        self.assertStatus(self.server.push("kept", model_path("mlp")), 201)
+        blobs = os.path.join(self.server.data_dir, "blobs", "sha256")
+
+        def plant(content, age_s):
+            hexdigest = hashlib.sha256(content).hexdigest()
+            folder = os.path.join(blobs, hexdigest[:2])
+            os.makedirs(folder, exist_ok=True)
+            path = os.path.join(folder, hexdigest[2:])
+            with open(path, "wb") as f:
+                f.write(content)
+            when = time.time() - age_s
+            os.utime(path, (when, when))
+            return path
+
+        old = plant(b"checkpoint of a job killed before its row was written", 3600)
+        young = plant(b"an upload committing in a replica right now", 0)
+        referenced_before = self.blob_files(blobs) - {old, young}
+        self.assertEqual(len(referenced_before), 1)
+        # An old blob that a row does refer to stays: make the model's own blob old.
+        for path in referenced_before:
+            os.utime(path, (time.time() - 7200, time.time() - 7200))
+
+        self.server.restart()
+        self.assertFalse(os.path.exists(old), "the old orphan blob is still there")
+        self.assertTrue(os.path.exists(young), "a blob younger than the minimum age was removed")
+        self.assertEqual(self.blob_files(blobs) - {young}, referenced_before)
+        self.assertIn("removed a blob nothing refers to", self.server.log_tail())
+        c = model("mlp")["cases"][0]
+        self.assertInferResponse(self.server.post("/v2/models/kept/infer", common.infer_body(c)),
+                                 c, "kept", 1)
+
+        self.server.restart(["--orphan-blob-min-age-s", "0"])
+        self.assertFalse(os.path.exists(young))
+        self.assertEqual(self.blob_files(blobs), referenced_before)
+
+    @staticmethod
+    def blob_files(root):
+        return {os.path.join(d, f) for d, _, files in os.walk(root) for f in files}
 
 
 if __name__ == "__main__":
