@@ -40,9 +40,6 @@ constexpr Query kOldestQueued = {
     " WHERE j.state = 'queued' ORDER BY j.created_at_ms, j.id LIMIT 1"};
 #undef AIAAS_JOB_COLUMNS
 
-constexpr Query kCountActive = {
-    "count active jobs",
-    "SELECT COUNT(*) FROM jobs WHERE tenant_id = ?1 AND state IN ('queued', 'running')"};
 constexpr Query kInsertJob = {
     "insert job",
     "INSERT INTO jobs(id, tenant_id, type, spec_json, state, output_model, created_by,"
@@ -146,14 +143,7 @@ absl::StatusOr<JobRecord> SqliteMetadataStore::CreateJob(const JobRecord& job,
   AIAAS_ASSIGN_OR_RETURN(int64_t tenant_id, sqlite::FindTenantRowId(db, job.tenant));
   AIAAS_ASSIGN_OR_RETURN(QuotaOverrides overrides, sqlite::ReadQuotaOverrides(db, tenant_id));
   const int64_t limit = EffectiveLimits(overrides, defaults).max_concurrent_jobs;
-  int64_t active = 0;
-  {
-    AIAAS_ASSIGN_OR_RETURN(Statement stmt, db.Prepare(kCountActive));
-    stmt.BindInt(1, tenant_id);
-    AIAAS_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return absl::InternalError("sqlite: count active jobs: no result row");
-    active = stmt.ColumnInt(0);
-  }
+  AIAAS_ASSIGN_OR_RETURN(int64_t active, sqlite::CountActiveJobs(db, tenant_id));
   if (active + 1 > limit) {
     return QuotaExceededError(QuotaExcess{job.tenant, "max_concurrent_jobs", active, 1, limit});
   }
