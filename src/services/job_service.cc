@@ -280,6 +280,13 @@ void JobService::RunOne(storage::JobRecord job) {
     absl::MutexLock lock(&mu_);
     running_[job.id] = &running;
   }
+  // A cancel that came between the claim and the line above found no running
+  // entry to flag; it is in the store, so read it back now. (Cancel writes the
+  // store before it looks for the entry, so one of the two always sees it.)
+  if (absl::StatusOr<bool> cancelled = jobs_->IsJobCancelRequested(job.id);
+      cancelled.ok() && *cancelled) {
+    running.RequestCancel();
+  }
   Publish(job.id, running.Event(), /*final=*/false);
   running.Log(job.attempts > 1 ? absl::StrCat("resumed (attempt ", job.attempts, ")")
                                : std::string("started"));
@@ -401,6 +408,7 @@ absl::StatusOr<storage::JobRecord> JobService::Cancel(const std::string& tenant,
   if (auto it = running_.find(id); it != running_.end()) it->second->RequestCancel();
   if (storage::IsFinalJobState(job.state)) {
     JobSnapshot& snapshot = snapshots_[id];
+    if (snapshot.final) return job;  // cancelled before: nothing new to publish
     snapshot.seq = next_seq_++;
     snapshot.final = true;
     snapshot.event = EventOf(job);

@@ -98,7 +98,8 @@ class JobStore {
                                                             const JobOutcome& outcome) = 0;
 
   // A queued job is cancelled at once; a running one gets cancel_requested
-  // (its worker stops within a step); a finished one is left alone
+  // (its worker stops within a step); a cancelled one is returned as it is
+  // (cancel is idempotent); a succeeded or failed one is left alone
   // (FailedPrecondition naming its state). Returns the job as stored.
   [[nodiscard]] virtual absl::StatusOr<JobRecord> RequestJobCancel(const std::string& tenant,
                                                                    const std::string& id) = 0;
@@ -107,7 +108,10 @@ class JobStore {
   [[nodiscard]] virtual absl::StatusOr<bool> IsJobCancelRequested(const std::string& id) = 0;
 
   // At start-up: every running job (its server stopped) goes back to queued,
-  // or to cancelled when cancel had been requested. Returns how many were requeued.
+  // or to cancelled when cancel had been requested, unless a version of its
+  // output_model names the job in its lineage ("job"): that one is queued (the
+  // work is done, its runner succeeds with the version). Returns how many were
+  // requeued.
   [[nodiscard]] virtual absl::StatusOr<int64_t> RequeueInterruptedJobs() = 0;
 };
 

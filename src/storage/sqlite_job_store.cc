@@ -67,10 +67,17 @@ constexpr Query kRequestCancel = {
     "UPDATE jobs SET cancel_requested = 1, updated_at_ms = ?2 WHERE id = ?1"};
 constexpr Query kCancelRequested = {"read job cancel flag",
                                     "SELECT cancel_requested FROM jobs WHERE id = ?1"};
+// A job whose version was registered before the crash (the push happened, its end was
+// not recorded) is not cancelled but requeued: its runner finds the version and
+// succeeds with it, so a cancelled job never has a version.
 constexpr Query kCancelInterrupted = {
     "cancel interrupted jobs",
     "UPDATE jobs SET state = 'cancelled', finished_at_ms = ?1, updated_at_ms = ?1,"
-    " error = 'cancelled' WHERE state = 'running' AND cancel_requested = 1"};
+    " error = 'cancelled' WHERE state = 'running' AND cancel_requested = 1"
+    " AND NOT EXISTS (SELECT 1 FROM versions v JOIN models m ON m.id = v.model_id"
+    " WHERE m.tenant_id = jobs.tenant_id AND m.name = jobs.output_model"
+    " AND CASE WHEN json_valid(v.lineage_json) THEN json_extract(v.lineage_json, '$.job')"
+    " END = jobs.id)"};
 constexpr Query kRequeueInterrupted = {
     "requeue interrupted jobs",
     "UPDATE jobs SET state = 'queued', updated_at_ms = ?1 WHERE state = 'running' RETURNING id"};
@@ -249,10 +256,12 @@ absl::StatusOr<JobRecord> SqliteMetadataStore::RequestJobCancel(const std::strin
   Connection& db = *db_;
   AIAAS_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db, TxnMode::kImmediate));
   AIAAS_ASSIGN_OR_RETURN(JobRecord job, ReadTenantJob(db, tenant, id));
+  // Cancelling a cancelled job again changes nothing and says so (a client may
+  // retry a cancel whose answer it lost).
+  if (job.state == kJobCancelled) return job;
   if (IsFinalJobState(job.state)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("job '", id, "' has already ", job.state == kJobCancelled ? "been " : "",
-                     job.state));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "job '", id, "' has already ", job.state, "; only a queued or running job can be cancelled"));
   }
   {
     AIAAS_ASSIGN_OR_RETURN(Statement stmt,
