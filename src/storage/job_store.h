@@ -24,7 +24,8 @@ inline constexpr char kJobCancelled[] = "cancelled";
 bool IsFinalJobState(const std::string& state);
 
 // A durable job. The JSON fields are stored as given (objects, or an array
-// for history); storage never parses them.
+// for history); storage parses them only to find the jobs that still need a
+// dataset (spec "dataset" and "dataset_version") before deleting it.
 struct JobRecord {
   std::string id;  // server-generated
   std::string tenant;
