@@ -232,11 +232,14 @@ absl::Status JobService::Start() {
           absl::StrCat("cannot create the job log folder ", options_.logs_dir, ": ", ec.message()));
     }
   }
-  AIAAS_ASSIGN_OR_RETURN(int64_t requeued, jobs_->RequeueInterruptedJobs());
-  if (requeued > 0) {
+  AIAAS_ASSIGN_OR_RETURN(storage::RequeuedJobs requeued, jobs_->RequeueInterruptedJobs());
+  if (requeued.requeued > 0) {
     LogInfo("jobs interrupted by the last stop are queued again",
-            {{"jobs", absl::StrCat(requeued)}});
+            {{"jobs", absl::StrCat(requeued.requeued)}});
   }
+  // Jobs cancelled while running when the server stopped end now; their
+  // checkpoints would otherwise stay on disk for good.
+  for (const std::string& digest : requeued.released_checkpoints) CollectBlob(digest);
   const int workers = std::max(1, options_.workers);
   for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { WorkerLoop(); });
   return absl::OkStatus();

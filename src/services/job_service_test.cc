@@ -244,7 +244,7 @@ class ClaimHookStore final : public storage::JobStore {
   absl::StatusOr<bool> IsJobCancelRequested(const std::string& id) override {
     return store_->IsJobCancelRequested(id);
   }
-  absl::StatusOr<int64_t> RequeueInterruptedJobs() override {
+  absl::StatusOr<storage::RequeuedJobs> RequeueInterruptedJobs() override {
     return store_->RequeueInterruptedJobs();
   }
 
@@ -308,6 +308,36 @@ TEST_F(JobServiceTest, StopInterruptsAndTheNextStartResumesFromTheCheckpoint) {
   EXPECT_EQ(runner_->resumed_from.load(), 1);
   EXPECT_EQ(done.attempts, 3);
   EXPECT_EQ(json::parse(done.history_json).size(), 3u);
+}
+
+TEST_F(JobServiceTest, AJobCancelledBeforeACrashEndsAtStartAndDropsItsCheckpoint) {
+  auto job = service_->Submit(caller_, {{"epochs", 3}, {"hold", true}});
+  ASSERT_TRUE(job.ok());
+  runner_->started.WaitForNotification();
+  service_->Stop();  // as good as a crash: the job stays running in the store
+
+  // Epoch 1's checkpoint, then a cancel the stopped worker never saw.
+  ASSERT_TRUE(store_->RequeueInterruptedJobs().ok());
+  ASSERT_TRUE(store_->ClaimNextJob().ok());
+  auto writer = artifacts_->NewWriter(1 << 20);
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Append("1").ok());
+  auto blob = (*writer)->Commit();
+  ASSERT_TRUE(blob.ok());
+  storage::JobProgressUpdate update;
+  update.progress_json = R"({"epoch":1})";
+  update.history_json = R"([{"epoch":1}])";
+  update.checkpoint_digest = blob->digest;
+  ASSERT_TRUE(store_->UpdateJobProgress(job->id, update).ok());
+  ASSERT_TRUE(store_->RequestJobCancel("default", job->id).ok());
+  ASSERT_EQ(BlobCount(), 1u);
+
+  service_.reset();
+  StartService();
+  storage::JobRecord done = WaitFor(job->id, storage::kJobCancelled);
+  EXPECT_EQ(done.attempts, 2);  // not resumed
+  EXPECT_TRUE(done.checkpoint_digest.empty());
+  EXPECT_EQ(BlobCount(), 0u);  // was 1: nothing ever removed it
 }
 
 TEST_F(JobServiceTest, ConcurrentJobsQuotaRefusesSubmissions) {

@@ -64,6 +64,14 @@ struct JobOutcome {
   std::optional<int64_t> output_version;
 };
 
+// What RequeueInterruptedJobs did.
+struct RequeuedJobs {
+  int64_t requeued = 0;  // running jobs queued again
+  // The checkpoints of the jobs it cancelled instead, which no longer refer to
+  // them: the caller removes each blob nothing else references.
+  std::vector<std::string> released_checkpoints;
+};
+
 // Thread-safety: all methods may be called concurrently.
 // Error codes: NotFound for an unknown tenant or job (a job of another tenant
 // is NotFound too); PermissionDenied (QuotaExceededError, max_concurrent_jobs)
@@ -111,9 +119,9 @@ class JobStore {
   // At start-up: every running job (its server stopped) goes back to queued,
   // or to cancelled when cancel had been requested, unless a version of its
   // output_model names the job in its lineage ("job"): that one is queued (the
-  // work is done, its runner succeeds with the version). Returns how many were
-  // requeued.
-  [[nodiscard]] virtual absl::StatusOr<int64_t> RequeueInterruptedJobs() = 0;
+  // work is done, its runner succeeds with the version). A cancelled job drops
+  // its checkpoint (returned in released_checkpoints).
+  [[nodiscard]] virtual absl::StatusOr<RequeuedJobs> RequeueInterruptedJobs() = 0;
 };
 
 }  // namespace aiaas::storage

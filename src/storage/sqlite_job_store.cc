@@ -70,14 +70,20 @@ constexpr Query kCancelRequested = {"read job cancel flag",
 // A job whose version was registered before the crash (the push happened, its end was
 // not recorded) is not cancelled but requeued: its runner finds the version and
 // succeeds with it, so a cancelled job never has a version.
+#define AIAAS_CANCELLED_BY_RESTART                                                          \
+  " WHERE state = 'running' AND cancel_requested = 1"                                      \
+  " AND NOT EXISTS (SELECT 1 FROM versions v JOIN models m ON m.id = v.model_id"           \
+  " WHERE m.tenant_id = jobs.tenant_id AND m.name = jobs.output_model"                     \
+  " AND CASE WHEN json_valid(v.lineage_json) THEN json_extract(v.lineage_json, '$.job')"  \
+  " END = jobs.id)"
+constexpr Query kInterruptedCheckpoints = {
+    "read checkpoints of cancelled jobs",
+    "SELECT checkpoint_digest FROM jobs" AIAAS_CANCELLED_BY_RESTART " AND checkpoint_digest != ''"};
 constexpr Query kCancelInterrupted = {
     "cancel interrupted jobs",
     "UPDATE jobs SET state = 'cancelled', finished_at_ms = ?1, updated_at_ms = ?1,"
-    " error = 'cancelled' WHERE state = 'running' AND cancel_requested = 1"
-    " AND NOT EXISTS (SELECT 1 FROM versions v JOIN models m ON m.id = v.model_id"
-    " WHERE m.tenant_id = jobs.tenant_id AND m.name = jobs.output_model"
-    " AND CASE WHEN json_valid(v.lineage_json) THEN json_extract(v.lineage_json, '$.job')"
-    " END = jobs.id)"};
+    " error = 'cancelled', checkpoint_digest = ''" AIAAS_CANCELLED_BY_RESTART};
+#undef AIAAS_CANCELLED_BY_RESTART
 constexpr Query kRequeueInterrupted = {
     "requeue interrupted jobs",
     "UPDATE jobs SET state = 'queued', updated_at_ms = ?1 WHERE state = 'running' RETURNING id"};
@@ -283,28 +289,36 @@ absl::StatusOr<bool> SqliteMetadataStore::IsJobCancelRequested(const std::string
   return stmt.ColumnInt(0) != 0;
 }
 
-absl::StatusOr<int64_t> SqliteMetadataStore::RequeueInterruptedJobs() {
+absl::StatusOr<RequeuedJobs> SqliteMetadataStore::RequeueInterruptedJobs() {
   absl::MutexLock lock(&mu_);
   Connection& db = *db_;
   AIAAS_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db, TxnMode::kImmediate));
   const int64_t now_ms = now_ms_();
+  RequeuedJobs result;
+  {
+    AIAAS_ASSIGN_OR_RETURN(Statement stmt, db.Prepare(kInterruptedCheckpoints));
+    while (true) {
+      AIAAS_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) break;
+      result.released_checkpoints.push_back(stmt.ColumnText(0));
+    }
+  }
   {
     AIAAS_ASSIGN_OR_RETURN(Statement stmt, db.Prepare(kCancelInterrupted));
     stmt.BindInt(1, now_ms);
     AIAAS_RETURN_IF_ERROR(stmt.Run());
   }
-  int64_t requeued = 0;
   {
     AIAAS_ASSIGN_OR_RETURN(Statement stmt, db.Prepare(kRequeueInterrupted));
     stmt.BindInt(1, now_ms);
     while (true) {
       AIAAS_ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;
-      ++requeued;
+      ++result.requeued;
     }
   }
   AIAAS_RETURN_IF_ERROR(txn.Commit());
-  return requeued;
+  return result;
 }
 
 }  // namespace aiaas::storage

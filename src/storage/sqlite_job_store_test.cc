@@ -192,6 +192,12 @@ TEST_F(SqliteJobStoreTest, RestartRequeuesRunningJobsAndEndsCancelledOnes) {
   ASSERT_TRUE(store_->CreateJob(Job("job-2"), kTwoJobs).ok());
   ASSERT_TRUE(store_->ClaimNextJob().ok());
   ASSERT_TRUE(store_->ClaimNextJob().ok());
+  for (const char* id : {"job-1", "job-2"}) {
+    JobProgressUpdate update;
+    update.progress_json = "{}";
+    update.checkpoint_digest = std::string(id) == "job-1" ? "sha256:c1" : "sha256:c2";
+    ASSERT_TRUE(store_->UpdateJobProgress(id, update).ok());
+  }
   ASSERT_TRUE(store_->RequestJobCancel("acme", "job-2").ok());
   store_.reset();  // the server stops mid-job
 
@@ -199,9 +205,12 @@ TEST_F(SqliteJobStoreTest, RestartRequeuesRunningJobsAndEndsCancelledOnes) {
   ASSERT_NE(store_, nullptr);
   auto requeued = store_->RequeueInterruptedJobs();
   ASSERT_TRUE(requeued.ok()) << requeued.status();
-  EXPECT_EQ(*requeued, 1);
+  EXPECT_EQ(requeued->requeued, 1);
+  EXPECT_EQ(requeued->released_checkpoints, std::vector<std::string>{"sha256:c2"});
   EXPECT_EQ(store_->GetJob("acme", "job-1")->state, kJobQueued);
+  EXPECT_EQ(store_->GetJob("acme", "job-1")->checkpoint_digest, "sha256:c1");  // resumes
   EXPECT_EQ(store_->GetJob("acme", "job-2")->state, kJobCancelled);
+  EXPECT_TRUE(store_->GetJob("acme", "job-2")->checkpoint_digest.empty());
   auto resumed = store_->ClaimNextJob();
   ASSERT_TRUE(resumed.ok() && resumed->has_value());
   EXPECT_EQ((*resumed)->id, "job-1");
@@ -231,7 +240,7 @@ TEST_F(SqliteJobStoreTest, ACancelledJobWhoseVersionWasPushedIsRequeuedNotCancel
   ASSERT_NE(store_, nullptr);
   auto requeued = store_->RequeueInterruptedJobs();
   ASSERT_TRUE(requeued.ok()) << requeued.status();
-  EXPECT_EQ(*requeued, 1);
+  EXPECT_EQ(requeued->requeued, 1);
   EXPECT_EQ(store_->GetJob("acme", "job-1")->state, kJobQueued);  // was: cancelled
   EXPECT_TRUE(store_->GetJob("acme", "job-1")->cancel_requested);
   EXPECT_EQ(store_->GetJob("acme", "job-2")->state, kJobCancelled);
