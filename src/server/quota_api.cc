@@ -54,7 +54,7 @@ std::string TenantQuotasJson(const services::TenantQuotas& quotas) {
       {"usage",
        {{"models", quotas.usage.models},
         {"stored_bytes", quotas.usage.stored_bytes},
-        {"concurrent_jobs", quotas.concurrent_jobs}}},
+        {"concurrent_jobs", quotas.usage.concurrent_jobs}}},
   };
   return body.dump();
 }

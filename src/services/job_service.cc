@@ -223,11 +223,14 @@ absl::Status JobService::Start() {
           absl::StrCat("cannot create the job log folder ", options_.logs_dir, ": ", ec.message()));
     }
   }
-  AIAAS_ASSIGN_OR_RETURN(int64_t requeued, jobs_->RequeueInterruptedJobs());
-  if (requeued > 0) {
+  AIAAS_ASSIGN_OR_RETURN(storage::RequeuedJobs requeued, jobs_->RequeueInterruptedJobs());
+  if (requeued.requeued > 0) {
     LogInfo("jobs interrupted by the last stop are queued again",
-            {{"jobs", absl::StrCat(requeued)}});
+            {{"jobs", absl::StrCat(requeued.requeued)}});
   }
+  // Jobs cancelled while running when the server stopped end now; their
+  // checkpoints would otherwise stay on disk for good.
+  for (const std::string& digest : requeued.released_checkpoints) CollectBlob(digest);
   const int workers = std::max(1, options_.workers);
   for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { WorkerLoop(); });
   return absl::OkStatus();
@@ -270,6 +273,13 @@ void JobService::RunOne(storage::JobRecord job) {
   {
     absl::MutexLock lock(&mu_);
     running_[job.id] = &running;
+  }
+  // A cancel that came between the claim and the line above found no running
+  // entry to flag; it is in the store, so read it back now. (Cancel writes the
+  // store before it looks for the entry, so one of the two always sees it.)
+  if (absl::StatusOr<bool> cancelled = jobs_->IsJobCancelRequested(job.id);
+      cancelled.ok() && *cancelled) {
+    running.RequestCancel();
   }
   Publish(job.id, running.Event(), /*final=*/false);
   running.Log(job.attempts > 1 ? absl::StrCat("resumed (attempt ", job.attempts, ")")
@@ -397,6 +407,7 @@ absl::StatusOr<storage::JobRecord> JobService::Cancel(const std::string& tenant,
   if (auto it = running_.find(id); it != running_.end()) it->second->RequestCancel();
   if (storage::IsFinalJobState(job.state)) {
     JobSnapshot& snapshot = snapshots_[id];
+    if (snapshot.final) return job;  // cancelled before: nothing new to publish
     snapshot.seq = next_seq_++;
     snapshot.final = true;
     snapshot.event = EventOf(job);

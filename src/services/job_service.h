@@ -65,7 +65,8 @@ class JobService {
   // Before Start(). `runner` is borrowed.
   void RegisterRunner(const std::string& type, JobRunner* runner);
 
-  // Requeues interrupted jobs and starts the workers.
+  // Requeues interrupted jobs (ends those cancelled before the stop, removing
+  // their checkpoints) and starts the workers.
   [[nodiscard]] absl::Status Start();
   // Asks running jobs to stop at their next step (they stay resumable) and
   // joins the workers. Idempotent.
@@ -80,7 +81,9 @@ class JobService {
                                                        const std::string& id);
   [[nodiscard]] absl::StatusOr<std::vector<storage::JobRecord>> List(
       const std::string& tenant, const std::optional<std::string>& state, int limit);
-  // A queued job ends at once; a running one stops within a step.
+  // A queued job ends at once; a running one stops within a step (unless its
+  // training is over: it then succeeds). A cancelled job is returned as it is;
+  // a succeeded or failed one is FailedPrecondition.
   [[nodiscard]] absl::StatusOr<storage::JobRecord> Cancel(const std::string& tenant,
                                                           const std::string& id);
   // The job's log file (NotFound for another tenant's job); may not exist yet.

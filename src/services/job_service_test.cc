@@ -6,8 +6,10 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
@@ -188,8 +190,94 @@ TEST_F(JobServiceTest, CancelStopsARunningJobWithinAStep) {
   EXPECT_TRUE(cancelled->cancel_requested);
   storage::JobRecord done = WaitFor(job->id, storage::kJobCancelled);
   EXPECT_TRUE(json::parse(done.history_json).empty());
-  EXPECT_TRUE(absl::IsFailedPrecondition(service_->Cancel("default", job->id).status()));
+  auto again = service_->Cancel("default", job->id);  // idempotent
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->state, storage::kJobCancelled);
   EXPECT_TRUE(absl::IsNotFound(service_->Cancel("other", job->id).status()));
+}
+
+TEST_F(JobServiceTest, CancellingASucceededJobIsFailedPrecondition) {
+  auto job = service_->Submit(caller_, {{"epochs", 1}});
+  ASSERT_TRUE(job.ok());
+  WaitFor(job->id, storage::kJobSucceeded);
+  auto refused = service_->Cancel("default", job->id);
+  EXPECT_TRUE(absl::IsFailedPrecondition(refused.status())) << refused.status();
+  EXPECT_EQ(service_->Get("default", job->id)->state, storage::kJobSucceeded);
+}
+
+// Forwards to a real store; ClaimNextJob calls `after_claim` with the claimed job
+// before returning it, i.e. before the worker has registered the job as running.
+class ClaimHookStore final : public storage::JobStore {
+ public:
+  explicit ClaimHookStore(storage::JobStore* store) : store_(store) {}
+  std::function<void(const storage::JobRecord&)> after_claim;
+
+  absl::StatusOr<storage::JobRecord> CreateJob(const storage::JobRecord& job,
+                                               const storage::QuotaLimits& defaults) override {
+    return store_->CreateJob(job, defaults);
+  }
+  absl::StatusOr<storage::JobRecord> GetJob(const std::string& tenant,
+                                            const std::string& id) override {
+    return store_->GetJob(tenant, id);
+  }
+  absl::StatusOr<std::vector<storage::JobRecord>> ListJobs(
+      const std::string& tenant, const std::optional<std::string>& state, int limit) override {
+    return store_->ListJobs(tenant, state, limit);
+  }
+  absl::StatusOr<std::optional<storage::JobRecord>> ClaimNextJob() override {
+    auto claimed = store_->ClaimNextJob();
+    if (claimed.ok() && claimed->has_value() && after_claim) after_claim(**claimed);
+    return claimed;
+  }
+  absl::Status UpdateJobProgress(const std::string& id,
+                                 const storage::JobProgressUpdate& update) override {
+    return store_->UpdateJobProgress(id, update);
+  }
+  absl::StatusOr<storage::JobRecord> FinishJob(const std::string& id,
+                                               const storage::JobOutcome& outcome) override {
+    return store_->FinishJob(id, outcome);
+  }
+  absl::StatusOr<storage::JobRecord> RequestJobCancel(const std::string& tenant,
+                                                      const std::string& id) override {
+    return store_->RequestJobCancel(tenant, id);
+  }
+  absl::StatusOr<bool> IsJobCancelRequested(const std::string& id) override {
+    return store_->IsJobCancelRequested(id);
+  }
+  absl::StatusOr<storage::RequeuedJobs> RequeueInterruptedJobs() override {
+    return store_->RequeueInterruptedJobs();
+  }
+
+ private:
+  storage::JobStore* const store_;
+};
+
+TEST_F(JobServiceTest, ACancelBetweenClaimAndRunIsNotLost) {
+  service_.reset();
+  ClaimHookStore hooked(store_.get());
+  JobServiceOptions options;
+  options.logs_dir = dir_.path() + "/jobs";
+  options.poll_interval = absl::Milliseconds(20);
+  JobService service(&hooked, store_.get(), artifacts_.get(), quotas_.get(), options);
+  service.RegisterRunner("train", runner_.get());
+  hooked.after_claim = [&service](const storage::JobRecord& job) {
+    // The job is running in the store but its worker has not registered it yet.
+    auto cancelled = service.Cancel(job.tenant, job.id);
+    EXPECT_TRUE(cancelled.ok()) << cancelled.status();
+  };
+  auto job = service.Submit(caller_, {{"epochs", 2}});
+  ASSERT_TRUE(job.ok());
+  ASSERT_TRUE(service.Start().ok());
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  storage::JobRecord read;
+  while (absl::Now() < deadline) {
+    read = *service.Get("default", job->id);
+    if (storage::IsFinalJobState(read.state)) break;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(read.state, storage::kJobCancelled);  // was: succeeded, the cancel ignored
+  EXPECT_FALSE(read.output_version.has_value());
+  service.Stop();
 }
 
 TEST_F(JobServiceTest, StopInterruptsAndTheNextStartResumesFromTheCheckpoint) {
@@ -220,6 +308,36 @@ TEST_F(JobServiceTest, StopInterruptsAndTheNextStartResumesFromTheCheckpoint) {
   EXPECT_EQ(runner_->resumed_from.load(), 1);
   EXPECT_EQ(done.attempts, 3);
   EXPECT_EQ(json::parse(done.history_json).size(), 3u);
+}
+
+TEST_F(JobServiceTest, AJobCancelledBeforeACrashEndsAtStartAndDropsItsCheckpoint) {
+  auto job = service_->Submit(caller_, {{"epochs", 3}, {"hold", true}});
+  ASSERT_TRUE(job.ok());
+  runner_->started.WaitForNotification();
+  service_->Stop();  // as good as a crash: the job stays running in the store
+
+  // Epoch 1's checkpoint, then a cancel the stopped worker never saw.
+  ASSERT_TRUE(store_->RequeueInterruptedJobs().ok());
+  ASSERT_TRUE(store_->ClaimNextJob().ok());
+  auto writer = artifacts_->NewWriter(1 << 20);
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Append("1").ok());
+  auto blob = (*writer)->Commit();
+  ASSERT_TRUE(blob.ok());
+  storage::JobProgressUpdate update;
+  update.progress_json = R"({"epoch":1})";
+  update.history_json = R"([{"epoch":1}])";
+  update.checkpoint_digest = blob->digest;
+  ASSERT_TRUE(store_->UpdateJobProgress(job->id, update).ok());
+  ASSERT_TRUE(store_->RequestJobCancel("default", job->id).ok());
+  ASSERT_EQ(BlobCount(), 1u);
+
+  service_.reset();
+  StartService();
+  storage::JobRecord done = WaitFor(job->id, storage::kJobCancelled);
+  EXPECT_EQ(done.attempts, 2);  // not resumed
+  EXPECT_TRUE(done.checkpoint_digest.empty());
+  EXPECT_EQ(BlobCount(), 0u);  // was 1: nothing ever removed it
 }
 
 TEST_F(JobServiceTest, ConcurrentJobsQuotaRefusesSubmissions) {

@@ -26,8 +26,7 @@ struct TenantQuotas {
   std::string tenant;
   storage::QuotaLimits limits;        // effective: override, else the default
   storage::QuotaOverrides overrides;  // unset: the default applies
-  storage::QuotaUsage usage;
-  int64_t concurrent_jobs = 0;  // running jobs; always 0 until jobs exist
+  storage::QuotaUsage usage;  // models, stored bytes, jobs queued or running
 };
 
 // Whether an upload goes to a model that exists, or creates one.
@@ -46,7 +45,7 @@ struct StoredBytesBudget {
 
 // Per-tenant quotas: the number of models, the bytes stored (sum of
 // size_bytes of every version, a blob shared by two versions counting twice)
-// and the number of concurrently running jobs.
+// and the number of jobs queued or running.
 //
 // Enforcement is race-free: CreateModel and CreateVersion check inside the
 // store transaction that inserts the row, so of N concurrent creations

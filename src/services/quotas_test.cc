@@ -84,7 +84,35 @@ TEST_F(QuotasTest, GetShowsDefaultsNoOverridesAndUsage) {
   EXPECT_FALSE(got->overrides.max_models.has_value());
   EXPECT_EQ(got->usage.models, 1);
   EXPECT_EQ(got->usage.stored_bytes, 400);
-  EXPECT_EQ(got->concurrent_jobs, 0);
+  EXPECT_EQ(got->usage.concurrent_jobs, 0);
+}
+
+TEST_F(QuotasTest, ConcurrentJobsCountsTheTenantsQueuedAndRunningJobs) {
+  const storage::QuotaLimits limits = {10, 1000, 10};
+  auto job = [](const std::string& id, const std::string& tenant) {
+    storage::JobRecord record;
+    record.id = id;
+    record.tenant = tenant;
+    record.type = "train";
+    record.spec_json = "{}";
+    return record;
+  };
+  for (const char* id : {"job-1", "job-2", "job-3"}) {
+    ASSERT_TRUE(store_->CreateJob(job(id, "acme"), limits).ok());
+  }
+  ASSERT_TRUE(store_->CreateJob(job("job-9", "other"), limits).ok());
+  ASSERT_TRUE(store_->ClaimNextJob().ok());  // job-1 runs
+  EXPECT_EQ(quotas_->Get(Admin("acme"), "acme")->usage.concurrent_jobs, 3);
+
+  ASSERT_TRUE(store_->ClaimNextJob().ok());  // job-2 runs, then ends
+  storage::JobOutcome done;
+  done.state = storage::kJobSucceeded;
+  ASSERT_TRUE(store_->FinishJob("job-2", done).ok());
+  ASSERT_TRUE(store_->RequestJobCancel("acme", "job-3").ok());  // queued: cancelled at once
+  auto got = quotas_->Get(Admin("acme"), "acme");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->usage.concurrent_jobs, 1);  // job-1, running
+  EXPECT_EQ(quotas_->Get(Admin("other"), "other")->usage.concurrent_jobs, 1);
 }
 
 TEST_F(QuotasTest, WhoMayRead) {

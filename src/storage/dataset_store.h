@@ -57,10 +57,14 @@ class DatasetStore {
 
   // Deletes one version; returns its digest. A dataset left without versions
   // is not listed, and keeps counting its version numbers on.
+  // FailedPrecondition (nothing deleted) while a queued or running job's spec
+  // names this dataset and version: the job reads it when it starts or resumes.
   [[nodiscard]] virtual absl::StatusOr<std::string> DeleteDatasetVersion(
       const std::string& tenant, const std::string& name, int64_t version) = 0;
 
   // Deletes a dataset and all its versions; returns their distinct digests.
+  // FailedPrecondition (nothing deleted) while a queued or running job's spec
+  // names the dataset.
   [[nodiscard]] virtual absl::StatusOr<std::vector<std::string>> DeleteDataset(
       const std::string& tenant, const std::string& name) = 0;
 };

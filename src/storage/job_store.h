@@ -24,7 +24,8 @@ inline constexpr char kJobCancelled[] = "cancelled";
 bool IsFinalJobState(const std::string& state);
 
 // A durable job. The JSON fields are stored as given (objects, or an array
-// for history); storage never parses them.
+// for history); storage parses them only to find the jobs that still need a
+// dataset (spec "dataset" and "dataset_version") before deleting it.
 struct JobRecord {
   std::string id;  // server-generated
   std::string tenant;
@@ -63,6 +64,14 @@ struct JobOutcome {
   std::optional<int64_t> output_version;
 };
 
+// What RequeueInterruptedJobs did.
+struct RequeuedJobs {
+  int64_t requeued = 0;  // running jobs queued again
+  // The checkpoints of the jobs it cancelled instead, which no longer refer to
+  // them: the caller removes each blob nothing else references.
+  std::vector<std::string> released_checkpoints;
+};
+
 // Thread-safety: all methods may be called concurrently.
 // Error codes: NotFound for an unknown tenant or job (a job of another tenant
 // is NotFound too); PermissionDenied (QuotaExceededError, max_concurrent_jobs)
@@ -98,7 +107,8 @@ class JobStore {
                                                             const JobOutcome& outcome) = 0;
 
   // A queued job is cancelled at once; a running one gets cancel_requested
-  // (its worker stops within a step); a finished one is left alone
+  // (its worker stops within a step); a cancelled one is returned as it is
+  // (cancel is idempotent); a succeeded or failed one is left alone
   // (FailedPrecondition naming its state). Returns the job as stored.
   [[nodiscard]] virtual absl::StatusOr<JobRecord> RequestJobCancel(const std::string& tenant,
                                                                    const std::string& id) = 0;
@@ -107,8 +117,11 @@ class JobStore {
   [[nodiscard]] virtual absl::StatusOr<bool> IsJobCancelRequested(const std::string& id) = 0;
 
   // At start-up: every running job (its server stopped) goes back to queued,
-  // or to cancelled when cancel had been requested. Returns how many were requeued.
-  [[nodiscard]] virtual absl::StatusOr<int64_t> RequeueInterruptedJobs() = 0;
+  // or to cancelled when cancel had been requested, unless a version of its
+  // output_model names the job in its lineage ("job"): that one is queued (the
+  // work is done, its runner succeeds with the version). A cancelled job drops
+  // its checkpoint (returned in released_checkpoints).
+  [[nodiscard]] virtual absl::StatusOr<RequeuedJobs> RequeueInterruptedJobs() = 0;
 };
 
 }  // namespace aiaas::storage

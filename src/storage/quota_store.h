@@ -37,10 +37,12 @@ struct QuotaOverridesUpdate {
 // What a tenant holds now. `stored_bytes` is the sum of size_bytes over all
 // its model versions and dataset versions (job checkpoints are not counted):
 // a blob shared by two versions counts twice (simple and
-// predictable; deleting either version frees its share).
+// predictable; deleting either version frees its share). `concurrent_jobs`
+// counts its jobs queued or running, as max_concurrent_jobs does.
 struct QuotaUsage {
   int64_t models = 0;
   int64_t stored_bytes = 0;
+  int64_t concurrent_jobs = 0;
 };
 
 // The effective limits: each override where set, else the default.
@@ -90,7 +92,8 @@ class QuotaStore {
   [[nodiscard]] virtual absl::StatusOr<QuotaOverrides> UpdateQuotaOverrides(
       const std::string& tenant, const QuotaOverridesUpdate& update) = 0;
 
-  // The tenant's models and stored bytes, read in one snapshot.
+  // The tenant's models, stored bytes and queued or running jobs, read in one
+  // snapshot.
   [[nodiscard]] virtual absl::StatusOr<QuotaUsage> GetQuotaUsage(const std::string& tenant) = 0;
 
   // MetadataStore::CreateModel, refused with PermissionDenied when the tenant

@@ -1,5 +1,6 @@
 // The DatasetStore half of SqliteMetadataStore: datasets and their immutable
 // versions, on the same connection and under the same mutex as the rest.
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -59,6 +60,31 @@ constexpr Query kDeleteDataset = {"delete dataset", "DELETE FROM datasets WHERE 
 constexpr Query kDatasetDigests = {"list dataset digests",
                                    "SELECT DISTINCT digest FROM dataset_versions"
                                    " WHERE dataset_id = ?1 ORDER BY digest"};
+
+// A job queued or running on the dataset (any version when ?3 is NULL) trains on it
+// (again, after a restart): its data must stay. Specs are nlohmann dumps; the CASE keeps
+// json_extract away from anything that is not JSON.
+constexpr Query kJobUsingDataset = {
+    "find jobs using dataset",
+    "SELECT j.id, j.state FROM jobs j JOIN tenants t ON t.id = j.tenant_id"
+    " WHERE t.name = ?1 AND j.state IN ('queued', 'running')"
+    " AND CASE WHEN json_valid(j.spec_json) THEN json_extract(j.spec_json, '$.dataset') END = ?2"
+    " AND (?3 IS NULL OR CASE WHEN json_valid(j.spec_json)"
+    " THEN json_extract(j.spec_json, '$.dataset_version') END = ?3)"
+    " ORDER BY j.created_at_ms, j.id LIMIT 1"};
+
+// FailedPrecondition naming a job that still needs the dataset (or `version` of it).
+absl::Status CheckNoJobUses(Connection& db, const std::string& tenant, const std::string& name,
+                            std::optional<int64_t> version) {
+  AIAAS_ASSIGN_OR_RETURN(Statement stmt, db.Prepare(kJobUsingDataset));
+  stmt.BindText(1, tenant).BindText(2, name).BindNullableInt(3, version);
+  AIAAS_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "dataset '", name, "'", version.has_value() ? absl::StrCat(" version ", *version) : "",
+      " is used by job ", stmt.ColumnText(0), " (", stmt.ColumnText(1),
+      "); cancel the job or wait for it to end, then delete"));
+}
 
 absl::Status DatasetNotFound(const std::string& name) {
   return absl::NotFoundError(absl::StrCat("dataset '", name, "' not found"));
@@ -197,6 +223,7 @@ absl::StatusOr<std::string> SqliteMetadataStore::DeleteDatasetVersion(const std:
   Connection& db = *db_;
   AIAAS_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db, TxnMode::kImmediate));
   AIAAS_ASSIGN_OR_RETURN(int64_t dataset_id, FindDataset(db, tenant, name));
+  AIAAS_RETURN_IF_ERROR(CheckNoJobUses(db, tenant, name, version));
   std::string digest;
   {
     AIAAS_ASSIGN_OR_RETURN(Statement stmt, db.Prepare(kDeleteVersion));
@@ -216,6 +243,7 @@ absl::StatusOr<std::vector<std::string>> SqliteMetadataStore::DeleteDataset(
   Connection& db = *db_;
   AIAAS_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db, TxnMode::kImmediate));
   AIAAS_ASSIGN_OR_RETURN(int64_t dataset_id, FindDataset(db, tenant, name));
+  AIAAS_RETURN_IF_ERROR(CheckNoJobUses(db, tenant, name, std::nullopt));
   std::vector<std::string> digests;
   {
     AIAAS_ASSIGN_OR_RETURN(Statement stmt, db.Prepare(kDatasetDigests));

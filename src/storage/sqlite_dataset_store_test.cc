@@ -147,5 +147,34 @@ TEST_F(SqliteDatasetStoreTest, VersionMetricsAndLineageRoundTrip) {
   EXPECT_EQ(store_->GetVersion("acme", "trained", 2)->metrics_json, "{}");
 }
 
+TEST_F(SqliteDatasetStoreTest, ADatasetAQueuedOrRunningJobUsesIsNotDeleted) {
+  ASSERT_TRUE(store_->CreateDatasetVersion(Record("acme", "iris", 10, "sha256:01"), kGenerous).ok());
+  ASSERT_TRUE(store_->CreateDatasetVersion(Record("acme", "iris", 10, "sha256:02"), kGenerous).ok());
+  ASSERT_TRUE(store_->CreateDatasetVersion(Record("acme", "other", 10, "sha256:03"), kGenerous).ok());
+  JobRecord job;
+  job.id = "job-1";
+  job.tenant = "acme";
+  job.type = "train";
+  job.spec_json = R"({"type":"train","dataset":"iris","dataset_version":2})";
+  ASSERT_TRUE(store_->CreateJob(job, kGenerous).ok());
+
+  auto whole = store_->DeleteDataset("acme", "iris");
+  EXPECT_TRUE(absl::IsFailedPrecondition(whole.status())) << whole.status();
+  EXPECT_THAT(whole.status().message(), HasSubstr("used by job job-1 (queued)"));
+  auto pinned = store_->DeleteDatasetVersion("acme", "iris", 2);
+  EXPECT_TRUE(absl::IsFailedPrecondition(pinned.status())) << pinned.status();
+  EXPECT_THAT(pinned.status().message(), HasSubstr("dataset 'iris' version 2 is used by job job-1"));
+  EXPECT_EQ(store_->ListDatasetVersions("acme", "iris")->size(), 2u);
+  EXPECT_TRUE(store_->DeleteDatasetVersion("acme", "iris", 1).ok());  // not the pinned one
+  EXPECT_TRUE(store_->DeleteDataset("acme", "other").ok());
+
+  ASSERT_TRUE(store_->ClaimNextJob().ok());  // running: still refused
+  EXPECT_THAT(store_->DeleteDataset("acme", "iris").status().message(), HasSubstr("(running)"));
+  JobOutcome done;
+  done.state = kJobSucceeded;
+  ASSERT_TRUE(store_->FinishJob("job-1", done).ok());
+  EXPECT_TRUE(store_->DeleteDataset("acme", "iris").ok());  // a finished job needs nothing
+}
+
 }  // namespace
 }  // namespace aiaas::storage

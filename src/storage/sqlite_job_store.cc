@@ -40,9 +40,6 @@ constexpr Query kOldestQueued = {
     " WHERE j.state = 'queued' ORDER BY j.created_at_ms, j.id LIMIT 1"};
 #undef AIAAS_JOB_COLUMNS
 
-constexpr Query kCountActive = {
-    "count active jobs",
-    "SELECT COUNT(*) FROM jobs WHERE tenant_id = ?1 AND state IN ('queued', 'running')"};
 constexpr Query kInsertJob = {
     "insert job",
     "INSERT INTO jobs(id, tenant_id, type, spec_json, state, output_model, created_by,"
@@ -70,10 +67,23 @@ constexpr Query kRequestCancel = {
     "UPDATE jobs SET cancel_requested = 1, updated_at_ms = ?2 WHERE id = ?1"};
 constexpr Query kCancelRequested = {"read job cancel flag",
                                     "SELECT cancel_requested FROM jobs WHERE id = ?1"};
+// A job whose version was registered before the crash (the push happened, its end was
+// not recorded) is not cancelled but requeued: its runner finds the version and
+// succeeds with it, so a cancelled job never has a version.
+#define AIAAS_CANCELLED_BY_RESTART                                                          \
+  " WHERE state = 'running' AND cancel_requested = 1"                                      \
+  " AND NOT EXISTS (SELECT 1 FROM versions v JOIN models m ON m.id = v.model_id"           \
+  " WHERE m.tenant_id = jobs.tenant_id AND m.name = jobs.output_model"                     \
+  " AND CASE WHEN json_valid(v.lineage_json) THEN json_extract(v.lineage_json, '$.job')"  \
+  " END = jobs.id)"
+constexpr Query kInterruptedCheckpoints = {
+    "read checkpoints of cancelled jobs",
+    "SELECT checkpoint_digest FROM jobs" AIAAS_CANCELLED_BY_RESTART " AND checkpoint_digest != ''"};
 constexpr Query kCancelInterrupted = {
     "cancel interrupted jobs",
     "UPDATE jobs SET state = 'cancelled', finished_at_ms = ?1, updated_at_ms = ?1,"
-    " error = 'cancelled' WHERE state = 'running' AND cancel_requested = 1"};
+    " error = 'cancelled', checkpoint_digest = ''" AIAAS_CANCELLED_BY_RESTART};
+#undef AIAAS_CANCELLED_BY_RESTART
 constexpr Query kRequeueInterrupted = {
     "requeue interrupted jobs",
     "UPDATE jobs SET state = 'queued', updated_at_ms = ?1 WHERE state = 'running' RETURNING id"};
@@ -146,14 +156,7 @@ absl::StatusOr<JobRecord> SqliteMetadataStore::CreateJob(const JobRecord& job,
   AIAAS_ASSIGN_OR_RETURN(int64_t tenant_id, sqlite::FindTenantRowId(db, job.tenant));
   AIAAS_ASSIGN_OR_RETURN(QuotaOverrides overrides, sqlite::ReadQuotaOverrides(db, tenant_id));
   const int64_t limit = EffectiveLimits(overrides, defaults).max_concurrent_jobs;
-  int64_t active = 0;
-  {
-    AIAAS_ASSIGN_OR_RETURN(Statement stmt, db.Prepare(kCountActive));
-    stmt.BindInt(1, tenant_id);
-    AIAAS_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return absl::InternalError("sqlite: count active jobs: no result row");
-    active = stmt.ColumnInt(0);
-  }
+  AIAAS_ASSIGN_OR_RETURN(int64_t active, sqlite::CountActiveJobs(db, tenant_id));
   if (active + 1 > limit) {
     return QuotaExceededError(QuotaExcess{job.tenant, "max_concurrent_jobs", active, 1, limit});
   }
@@ -259,10 +262,12 @@ absl::StatusOr<JobRecord> SqliteMetadataStore::RequestJobCancel(const std::strin
   Connection& db = *db_;
   AIAAS_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db, TxnMode::kImmediate));
   AIAAS_ASSIGN_OR_RETURN(JobRecord job, ReadTenantJob(db, tenant, id));
+  // Cancelling a cancelled job again changes nothing and says so (a client may
+  // retry a cancel whose answer it lost).
+  if (job.state == kJobCancelled) return job;
   if (IsFinalJobState(job.state)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("job '", id, "' has already ", job.state == kJobCancelled ? "been " : "",
-                     job.state));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "job '", id, "' has already ", job.state, "; only a queued or running job can be cancelled"));
   }
   {
     AIAAS_ASSIGN_OR_RETURN(Statement stmt,
@@ -284,28 +289,36 @@ absl::StatusOr<bool> SqliteMetadataStore::IsJobCancelRequested(const std::string
   return stmt.ColumnInt(0) != 0;
 }
 
-absl::StatusOr<int64_t> SqliteMetadataStore::RequeueInterruptedJobs() {
+absl::StatusOr<RequeuedJobs> SqliteMetadataStore::RequeueInterruptedJobs() {
   absl::MutexLock lock(&mu_);
   Connection& db = *db_;
   AIAAS_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db, TxnMode::kImmediate));
   const int64_t now_ms = now_ms_();
+  RequeuedJobs result;
+  {
+    AIAAS_ASSIGN_OR_RETURN(Statement stmt, db.Prepare(kInterruptedCheckpoints));
+    while (true) {
+      AIAAS_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) break;
+      result.released_checkpoints.push_back(stmt.ColumnText(0));
+    }
+  }
   {
     AIAAS_ASSIGN_OR_RETURN(Statement stmt, db.Prepare(kCancelInterrupted));
     stmt.BindInt(1, now_ms);
     AIAAS_RETURN_IF_ERROR(stmt.Run());
   }
-  int64_t requeued = 0;
   {
     AIAAS_ASSIGN_OR_RETURN(Statement stmt, db.Prepare(kRequeueInterrupted));
     stmt.BindInt(1, now_ms);
     while (true) {
       AIAAS_ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;
-      ++requeued;
+      ++result.requeued;
     }
   }
   AIAAS_RETURN_IF_ERROR(txn.Commit());
-  return requeued;
+  return result;
 }
 
 }  // namespace aiaas::storage

@@ -160,8 +160,31 @@ TEST_F(SqliteJobStoreTest, CancelQueuedAtOnceRunningByRequestFinishedRefused) {
   JobOutcome cancelled;
   cancelled.state = kJobCancelled;
   ASSERT_TRUE(store_->FinishJob("job-1", cancelled).ok());
-  auto again = store_->RequestJobCancel("acme", "job-1");
-  EXPECT_TRUE(absl::IsFailedPrecondition(again.status())) << again.status();
+  auto again = store_->RequestJobCancel("acme", "job-1");  // idempotent
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->state, kJobCancelled);
+  EXPECT_EQ(again->finished_at_ms, store_->GetJob("acme", "job-1")->finished_at_ms);
+}
+
+TEST_F(SqliteJobStoreTest, CancellingASucceededOrFailedJobIsRefused) {
+  ASSERT_TRUE(store_->CreateJob(Job("job-1"), kTwoJobs).ok());
+  ASSERT_TRUE(store_->CreateJob(Job("job-2"), kTwoJobs).ok());
+  ASSERT_TRUE(store_->ClaimNextJob().ok());
+  ASSERT_TRUE(store_->ClaimNextJob().ok());
+  JobOutcome succeeded;
+  succeeded.state = kJobSucceeded;
+  succeeded.output_version = 1;
+  ASSERT_TRUE(store_->FinishJob("job-1", succeeded).ok());
+  JobOutcome failed;
+  failed.state = kJobFailed;
+  failed.error = "boom";
+  ASSERT_TRUE(store_->FinishJob("job-2", failed).ok());
+  auto refused = store_->RequestJobCancel("acme", "job-1");
+  EXPECT_TRUE(absl::IsFailedPrecondition(refused.status())) << refused.status();
+  EXPECT_THAT(refused.status().message(), HasSubstr("already succeeded"));
+  EXPECT_FALSE(store_->GetJob("acme", "job-1")->cancel_requested);
+  EXPECT_THAT(store_->RequestJobCancel("acme", "job-2").status().message(),
+              HasSubstr("already failed"));
 }
 
 TEST_F(SqliteJobStoreTest, RestartRequeuesRunningJobsAndEndsCancelledOnes) {
@@ -169,6 +192,12 @@ TEST_F(SqliteJobStoreTest, RestartRequeuesRunningJobsAndEndsCancelledOnes) {
   ASSERT_TRUE(store_->CreateJob(Job("job-2"), kTwoJobs).ok());
   ASSERT_TRUE(store_->ClaimNextJob().ok());
   ASSERT_TRUE(store_->ClaimNextJob().ok());
+  for (const char* id : {"job-1", "job-2"}) {
+    JobProgressUpdate update;
+    update.progress_json = "{}";
+    update.checkpoint_digest = std::string(id) == "job-1" ? "sha256:c1" : "sha256:c2";
+    ASSERT_TRUE(store_->UpdateJobProgress(id, update).ok());
+  }
   ASSERT_TRUE(store_->RequestJobCancel("acme", "job-2").ok());
   store_.reset();  // the server stops mid-job
 
@@ -176,13 +205,45 @@ TEST_F(SqliteJobStoreTest, RestartRequeuesRunningJobsAndEndsCancelledOnes) {
   ASSERT_NE(store_, nullptr);
   auto requeued = store_->RequeueInterruptedJobs();
   ASSERT_TRUE(requeued.ok()) << requeued.status();
-  EXPECT_EQ(*requeued, 1);
+  EXPECT_EQ(requeued->requeued, 1);
+  EXPECT_EQ(requeued->released_checkpoints, std::vector<std::string>{"sha256:c2"});
   EXPECT_EQ(store_->GetJob("acme", "job-1")->state, kJobQueued);
+  EXPECT_EQ(store_->GetJob("acme", "job-1")->checkpoint_digest, "sha256:c1");  // resumes
   EXPECT_EQ(store_->GetJob("acme", "job-2")->state, kJobCancelled);
+  EXPECT_TRUE(store_->GetJob("acme", "job-2")->checkpoint_digest.empty());
   auto resumed = store_->ClaimNextJob();
   ASSERT_TRUE(resumed.ok() && resumed->has_value());
   EXPECT_EQ((*resumed)->id, "job-1");
   EXPECT_EQ((*resumed)->attempts, 2);
+}
+
+TEST_F(SqliteJobStoreTest, ACancelledJobWhoseVersionWasPushedIsRequeuedNotCancelled) {
+  // job-1 pushed its version, then the server died before recording the end; job-2 did
+  // not get that far. Both had a cancel requested.
+  ASSERT_TRUE(store_->CreateJob(Job("job-1"), kTwoJobs).ok());
+  ASSERT_TRUE(store_->CreateJob(Job("job-2"), kTwoJobs).ok());
+  ASSERT_TRUE(store_->ClaimNextJob().ok());
+  ASSERT_TRUE(store_->ClaimNextJob().ok());
+  ASSERT_TRUE(store_->RequestJobCancel("acme", "job-1").ok());
+  ASSERT_TRUE(store_->RequestJobCancel("acme", "job-2").ok());
+  VersionRecord version;
+  version.tenant = "acme";
+  version.model = "digits-cnn";
+  version.format = "native";
+  version.digest = "sha256:ab";
+  version.size_bytes = 5;
+  version.lineage_json = R"({"dataset":"digits","dataset_version":1,"job":"job-1"})";
+  ASSERT_TRUE(store_->CreateVersionWithinQuota(version, kTwoJobs, MissingModel::kCreate).ok());
+  store_.reset();
+
+  store_ = Open();
+  ASSERT_NE(store_, nullptr);
+  auto requeued = store_->RequeueInterruptedJobs();
+  ASSERT_TRUE(requeued.ok()) << requeued.status();
+  EXPECT_EQ(requeued->requeued, 1);
+  EXPECT_EQ(store_->GetJob("acme", "job-1")->state, kJobQueued);  // was: cancelled
+  EXPECT_TRUE(store_->GetJob("acme", "job-1")->cancel_requested);
+  EXPECT_EQ(store_->GetJob("acme", "job-2")->state, kJobCancelled);
 }
 
 TEST_F(SqliteJobStoreTest, ListIsNewestFirstAndFiltersByState) {

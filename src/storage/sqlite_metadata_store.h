@@ -202,7 +202,7 @@ class SqliteMetadataStore final : public MetadataStore, public AuthStore, public
   absl::StatusOr<JobRecord> RequestJobCancel(const std::string& tenant,
                                              const std::string& id) override;
   absl::StatusOr<bool> IsJobCancelRequested(const std::string& id) override;
-  absl::StatusOr<int64_t> RequeueInterruptedJobs() override;
+  absl::StatusOr<RequeuedJobs> RequeueInterruptedJobs() override;
 
  private:
   SqliteMetadataStore(std::unique_ptr<sqlite::Connection> db, std::function<int64_t()> now_ms);

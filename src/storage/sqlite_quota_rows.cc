@@ -28,6 +28,11 @@ constexpr Query kSumStoredBytes = {
     " + (SELECT COALESCE(SUM(dv.size_bytes), 0) FROM dataset_versions dv"
     " JOIN datasets d ON d.id = dv.dataset_id WHERE d.tenant_id = ?1)"};
 
+// The count max_concurrent_jobs limits (walks the tenant's jobs by index).
+constexpr Query kCountActiveJobs = {
+    "count active jobs",
+    "SELECT COUNT(*) FROM jobs WHERE tenant_id = ?1 AND state IN ('queued', 'running')"};
+
 std::optional<int64_t> NullableInt(const Statement& stmt, int column) {
   if (stmt.ColumnIsNull(column)) return std::nullopt;
   return stmt.ColumnInt(column);
@@ -92,7 +97,12 @@ absl::StatusOr<QuotaUsage> ReadQuotaUsage(Connection& conn, int64_t tenant_id) {
   QuotaUsage usage;
   AIAAS_ASSIGN_OR_RETURN(usage.models, ReadCount(conn, kCountModels, tenant_id));
   AIAAS_ASSIGN_OR_RETURN(usage.stored_bytes, ReadCount(conn, kSumStoredBytes, tenant_id));
+  AIAAS_ASSIGN_OR_RETURN(usage.concurrent_jobs, CountActiveJobs(conn, tenant_id));
   return usage;
+}
+
+absl::StatusOr<int64_t> CountActiveJobs(Connection& conn, int64_t tenant_id) {
+  return ReadCount(conn, kCountActiveJobs, tenant_id);
 }
 
 absl::Status CheckModelQuota(Connection& conn, int64_t tenant_id, const std::string& tenant,

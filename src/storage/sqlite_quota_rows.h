@@ -29,8 +29,12 @@ namespace aiaas::storage::sqlite {
 [[nodiscard]] absl::Status WriteQuotaOverrides(Connection& conn, int64_t tenant_id,
                                                const QuotaOverrides& overrides);
 
-// The tenant's model count and the sum of its versions' size_bytes.
+// The tenant's model count, the sum of its versions' size_bytes and its
+// queued or running jobs.
 [[nodiscard]] absl::StatusOr<QuotaUsage> ReadQuotaUsage(Connection& conn, int64_t tenant_id);
+
+// The tenant's jobs queued or running (what max_concurrent_jobs limits).
+[[nodiscard]] absl::StatusOr<int64_t> CountActiveJobs(Connection& conn, int64_t tenant_id);
 
 // OK when tenant row `tenant_id` (named `tenant` in the error) may create
 // one more model; QuotaExceededError for max_models otherwise.

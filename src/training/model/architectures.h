@@ -3,8 +3,10 @@
 //    architecture except vae and transformer_encoder_classifier).
 //  - VaeModel: encoder -> mu, logvar (dense latent each) -> z -> decoder.
 //    Training mode: z = mu + eps * exp(logvar / 2), eps ~ N(0, 1) drawn from the
-//    global torch generator (seed it with torch::manual_seed for a reproducible run);
-//    eval mode: z = mu. Forward fills ModelOutput.mu and .logvar.
+//    model's own generator, seeded from plan.seed (the same seed and spec give the
+//    same samples); eval mode: z = mu. Forward fills ModelOutput.mu and .logvar. The
+//    mu and logvar heads start small (N(0, 0.02) unless the spec names an init), so
+//    training starts with every posterior near the prior.
 //  - TransformerEncoderClassifier: [T, F] -> linear to d_model (or token embedding
 //    when vocab > 0) + learned positional embedding -> dropout -> num_layers post-norm
 //    encoder blocks (multi-head self-attention, LayerNorm, GELU feed-forward of ff_dim,

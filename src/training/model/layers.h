@@ -17,7 +17,7 @@ enum class DefaultFill {
   kXavier,      // Xavier/Glorot uniform
   kKaiming,     // Kaiming/He normal, fan-in (for relu/gelu)
   kUnitNormal,  // N(0, 1): embeddings
-  kSmallNormal  // N(0, 0.02): learned positional embeddings
+  kSmallNormal  // N(0, 0.02): learned positional embeddings, a VAE's mu/logvar heads
 };
 
 class Layer : public torch::nn::Module {
