@@ -294,6 +294,9 @@ class Run {
     metrics.epoch = epoch;
     metrics.train_loss = loss_sum / static_cast<double>(n);
     metrics.lr = lr;
+    metrics.train_seconds = absl::ToDoubleSeconds(clock_->Now() - epoch_start);
+    if (metrics.train_seconds > 0)
+      metrics.samples_per_s = static_cast<double>(n) / metrics.train_seconds;
     if (val_.has_value()) {
       AIAAS_ASSIGN_OR_RETURN(Evaluation eval, Evaluate(model_, *val_, config_));
       if (!std::isfinite(eval.loss)) {
