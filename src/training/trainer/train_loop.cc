@@ -289,7 +289,7 @@ class Run {
       }
       loss.backward();
       ClipGradientNorm(parameters_, spec.gradient_clip_max_norm);
-      optimizer_->step();
+      OptimizerStep(*optimizer_);
       ++state_.global_step;
       loss_sum += loss_value * static_cast<double>(end - begin);
       samples_this_call_ += end - begin;
