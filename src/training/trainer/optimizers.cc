@@ -1,5 +1,6 @@
 #include "training/trainer/optimizers.h"
 
+#include <ATen/Parallel.h>
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adagrad.h>
 #include <torch/optim/adam.h>
@@ -78,8 +79,17 @@ void FusedAdamStep(torch::optim::Adam& adam) {
       c.eps = static_cast<float>(options.eps());
       c.neg_step_size = static_cast<float>(-(options.lr() / bias_correction1));
       c.weight_decay = static_cast<float>(options.weight_decay());
-      AdamUpdate(p.data_ptr<float>(), grad.data_ptr<float>(), state.exp_avg().data_ptr<float>(),
-                 state.exp_avg_sq().data_ptr<float>(), p.numel(), c);
+      float* param = p.data_ptr<float>();
+      const float* g = grad.data_ptr<float>();
+      float* exp_avg = state.exp_avg().data_ptr<float>();
+      float* exp_avg_sq = state.exp_avg_sq().data_ptr<float>();
+      // Elementwise, so chunks on the intra-op threads give the same result as one pass
+      // (small parameters run inline, as torch's own ops would).
+      at::parallel_for(0, p.numel(), at::internal::GRAIN_SIZE, [&](int64_t begin, int64_t end) {
+        AdamUpdate(param + begin, g + begin, exp_avg + begin, exp_avg_sq + begin, end - begin, c);
+      });
+      // As an in-place op would: autograd can tell the parameter changed.
+      p.unsafeGetTensorImpl()->bump_version();
     }
   }
 }

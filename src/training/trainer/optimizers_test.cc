@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
 #include <torch/optim/adam.h>
 
 #include <algorithm>
@@ -92,9 +93,10 @@ TEST(OptimizersTest, AdamWDecaysWeightsDecoupledFromTheGradient) {
 // Adam::step, one by OptimizerStep's fused path.
 class AdamTwins {
  public:
-  explicit AdamTwins(double weight_decay) {
+  explicit AdamTwins(double weight_decay,
+                     std::vector<std::vector<int64_t>> shapes = {{7, 5}, {5}, {13}}) {
     at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(3);
-    for (const std::vector<int64_t>& shape : std::vector<std::vector<int64_t>>{{7, 5}, {5}, {13}}) {
+    for (const std::vector<int64_t>& shape : shapes) {
       at::Tensor w = at::randn(shape, gen);
       torch_weights_.push_back(w.clone().set_requires_grad(true));
       fused_weights_.push_back(w.clone().set_requires_grad(true));
@@ -138,6 +140,15 @@ TEST(OptimizersTest, FusedAdamStepMatchesTorchAdam) {
     // The weights moved by ~50 * lr; the two differ by float rounding only.
     EXPECT_LT(twins.MaxDifference(), 2e-6) << "weight_decay " << weight_decay;
   }
+}
+
+TEST(OptimizersTest, FusedAdamStepSplitsLargeParametersAcrossThreads) {
+  const int threads = at::get_num_threads();
+  at::set_num_threads(2);
+  AdamTwins twins(0.0, {{300, 301}, {3}});  // 90 300 elements: several chunks
+  for (int step = 0; step < 5; ++step) twins.Step(step);
+  EXPECT_LT(twins.MaxDifference(), 2e-6);
+  at::set_num_threads(threads);
 }
 
 TEST(OptimizersTest, FusedAdamStateIsAdamsOwn) {
