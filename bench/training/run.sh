@@ -62,6 +62,9 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/aiaas-train-bench.XXXXXX")"
 cleanup() { if [ "$KEEP" = 1 ]; then log "scratch folder kept: $WORK"; else rm -rf "$WORK"; fi; }
 trap cleanup EXIT
 
+# What the binaries are built from (read before the build: the tree may change meanwhile).
+COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+DIRTY="$(git -C "$ROOT" status --porcelain 2>/dev/null | grep -c . || true)"
 if [ ! -f "$BUILD/build.ninja" ] && [ ! -f "$BUILD/Makefile" ]; then
   log "configuring $BUILD"
   cmake -S "$ROOT" -B "$BUILD" -G Ninja > "$WORK/configure.log" 2>&1 \
@@ -109,8 +112,6 @@ STEAL=$(calc "(${J1[1]}-${J0[1]})*100/(${J1[2]}-${J0[2]})")
 BUSY=$(calc "(${J1[0]}-${J0[0]})/(${J1[2]}-${J0[2]})*$(nproc)")
 [ "$STATUS" = 0 ] || { tail -40 "$WORK"/server-t*.log >&2 2>/dev/null || true; die "bench.py exited $STATUS"; }
 
-COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-DIRTY="$(git -C "$ROOT" status --porcelain 2>/dev/null | grep -c . || true)"
 CPU_MODEL="$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)"
 BLAS="$(readlink -f /etc/alternatives/libblas.so.3-x86_64-linux-gnu 2>/dev/null || echo unknown)"
 TORCH_VERSION="$(dpkg-query -W -f='${Version}' libtorch-dev 2>/dev/null || echo unknown)"
