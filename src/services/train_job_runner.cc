@@ -49,8 +49,12 @@ absl::StatusOr<PreparedRun> Prepare(DatasetService& datasets, const std::string&
 }
 
 json EpochJson(const training::TrainEpochReport& e) {
-  json epoch = {{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"lr", e.lr},
-                {"seconds", e.seconds}};
+  json epoch = {{"epoch", e.epoch},
+                {"train_loss", e.train_loss},
+                {"lr", e.lr},
+                {"seconds", e.seconds},
+                {"train_seconds", e.train_seconds},
+                {"samples_per_s", e.samples_per_s}};
   if (e.val_loss.has_value()) epoch["val_loss"] = *e.val_loss;
   if (e.val_accuracy.has_value()) epoch["val_accuracy"] = *e.val_accuracy;
   return epoch;
@@ -172,7 +176,10 @@ JobRunResult TrainJobRunner::Run(JobContext& context) {
     last_epoch = EpochJson(e);
     json progress = last_step;
     for (const auto& [key, value] : last_epoch.items()) {
-      if (key != "seconds") progress[key] = value;
+      // The epoch's timings stay in the history; progress keeps the run's throughput.
+      if (key != "seconds" && key != "train_seconds" && key != "samples_per_s") {
+        progress[key] = value;
+      }
     }
     progress["epochs"] = epochs;
     context.Log(EpochLine(e, epochs));

@@ -238,6 +238,8 @@ TrainingRunResult RunOrThrow(const TrainingPlan& plan, const DataTable& table,
     report.val_accuracy = m.val_accuracy;
     report.lr = m.lr;
     report.seconds = m.seconds;
+    report.train_seconds = m.train_seconds;
+    report.samples_per_s = m.samples_per_s;
     return callbacks.on_epoch_end(report, checkpoint);
   };
 

@@ -45,7 +45,9 @@ struct TrainEpochReport {
   std::optional<double> val_loss;
   std::optional<double> val_accuracy;  // classification with validation rows
   double lr = 0.0;
-  double seconds = 0.0;
+  double seconds = 0.0;        // the whole epoch, validation included
+  double train_seconds = 0.0;  // the training steps only (see EpochMetrics)
+  double samples_per_s = 0.0;  // training samples / train_seconds
 };
 
 struct TrainingCallbacks {

@@ -36,13 +36,18 @@ class DenseLayer : public Layer {
   Activation activation_;
 };
 
-// conv1d/conv2d with Keras-style "same" padding: the zeros (possibly one more after
-// than before) are added explicitly, so any stride works.
+// conv1d/conv2d with Keras-style "same" padding. When every axis gets as many zeros
+// before as after (odd kernels at stride 1, the usual case) the convolution pads itself;
+// otherwise (possibly one more zero after than before) the zeros are added explicitly
+// first, so any stride works. Both compute the same; the explicit pad costs a copy
+// forward and backward (~10% of a training step of the digits CNN).
 class ConvLayer : public Layer {
  public:
   explicit ConvLayer(const PlannedLayer& planned) : activation_(planned.spec.activation) {
     const LayerSpec& spec = planned.spec;
     const int64_t channels = planned.input_shape[0];
+    bool symmetric = true;
+    std::vector<int64_t> conv_padding;  // first spatial axis first
     for (size_t axis = planned.input_shape.size() - 1; axis >= 1; --axis) {
       // constant_pad_nd lists the last axis first.
       AxisGeometry g = ConvAxis(planned.input_shape[axis], spec.kernel, spec.stride, spec.padding,
@@ -50,17 +55,24 @@ class ConvLayer : public Layer {
       pad_.push_back(g.pad_before);
       pad_.push_back(g.pad_after);
       needs_pad_ = needs_pad_ || g.pad_before > 0 || g.pad_after > 0;
+      symmetric = symmetric && g.pad_before == g.pad_after;
+      conv_padding.insert(conv_padding.begin(), g.pad_before);
+    }
+    if (symmetric) {
+      needs_pad_ = false;
+    } else {
+      conv_padding.assign(conv_padding.size(), 0);
     }
     if (spec.type == LayerType::kConv1d) {
       conv1d_ = register_module(
-          "conv",
-          torch::nn::Conv1d(
-              torch::nn::Conv1dOptions(channels, spec.filters, spec.kernel).stride(spec.stride)));
+          "conv", torch::nn::Conv1d(torch::nn::Conv1dOptions(channels, spec.filters, spec.kernel)
+                                        .stride(spec.stride)
+                                        .padding(conv_padding[0])));
     } else {
       conv2d_ = register_module(
-          "conv",
-          torch::nn::Conv2d(
-              torch::nn::Conv2dOptions(channels, spec.filters, spec.kernel).stride(spec.stride)));
+          "conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, spec.filters, spec.kernel)
+                                        .stride(spec.stride)
+                                        .padding({conv_padding[0], conv_padding[1]})));
     }
   }
   at::Tensor Forward(const at::Tensor& input) override {

@@ -95,6 +95,49 @@ TEST(LayersTest, EveryLayerProducesThePlannedShape) {
   ExpectLayerMatchesPlan(R"({"type": "reshape", "shape": [4, -1]})", {64});
 }
 
+// "same" and explicit padding compute what zero-padding the input by hand and running an
+// unpadded convolution with the layer's own weights computes, whether the layer pads
+// inside the convolution (symmetric) or before it (one more zero after than before).
+TEST(LayersTest, ConvPaddingEqualsPaddingTheInputByHand) {
+  struct Case {
+    std::string json;
+    Shape input;
+    std::vector<int64_t> pad;  // constant_pad_nd order: last axis first, before then after
+    int64_t stride;
+  };
+  const std::vector<Case> cases = {
+      {R"({"type": "conv2d", "filters": 5, "kernel": 3, "padding": "same"})",
+       {2, 8, 7},
+       {1, 1, 1, 1},
+       1},
+      {R"({"type": "conv2d", "filters": 4, "kernel": 3, "padding": 1, "stride": 2})",
+       {2, 9, 7},
+       {1, 1, 1, 1},
+       2},
+      {R"({"type": "conv2d", "filters": 4, "kernel": 2, "padding": "same"})",
+       {2, 6, 6},
+       {0, 1, 0, 1},
+       1},
+      {R"({"type": "conv1d", "filters": 3, "kernel": 5, "padding": "same"})", {2, 11}, {2, 2}, 1},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.json);
+    absl::StatusOr<ModelPlan> plan = PlanModel(SpecOf(R"({"layers": [)" + c.json + "]}"),
+                                               Options(c.input, Task::kRegression, 1));
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    std::shared_ptr<Layer> layer = MakeLayer(plan->layers[0]);
+    at::Tensor weight = layer->named_parameters()["conv.weight"];
+    at::Tensor bias = layer->named_parameters()["conv.bias"];
+    at::Tensor x = torch::randn(Batched(3, c.input));
+    at::Tensor padded = at::constant_pad_nd(x, c.pad, 0);
+    at::Tensor expected = c.input.size() == 3 ? at::conv2d(padded, weight, bias, c.stride)
+                                              : at::conv1d(padded, weight, bias, c.stride);
+    at::Tensor y = layer->Forward(x);
+    ASSERT_EQ(y.sizes(), expected.sizes());
+    EXPECT_TRUE(at::allclose(y, expected, 1e-5, 1e-5));
+  }
+}
+
 TEST(LayersTest, ActivationsAndDropoutModes) {
   at::Tensor x = torch::tensor({-1.0f, 0.0f, 2.0f}).reshape({1, 3});
   EXPECT_TRUE(ApplyActivation(Activation::kRelu, x)

@@ -43,9 +43,36 @@ at::Tensor FloatTargetLike(const at::Tensor& output, const at::Tensor& target) {
   return target.to(output.scalar_type()).reshape(output.sizes());
 }
 
+// The value checks (see ComputeLoss): each reads the whole tensor and waits for the result.
+absl::Status CheckUnitInterval(LossKind kind, const at::Tensor& reference) {
+  if (reference.numel() > 0 &&
+      (reference.min().item<double>() < 0 || reference.max().item<double>() > 1)) {
+    return Invalid(kind, "targets must lie in [0, 1]");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckClassRange(LossKind kind, int64_t classes, const at::Tensor& target) {
+  if (target.numel() == 0) return absl::OkStatus();
+  const int64_t lo = target.min().item<int64_t>();
+  const int64_t hi = target.max().item<int64_t>();
+  if (lo < 0 || hi >= classes) {
+    return Invalid(kind, absl::StrCat("class index ", lo < 0 ? lo : hi, " is out of range for ",
+                                      classes, " classes"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckNonNegative(LossKind kind, const at::Tensor& distribution) {
+  if (distribution.numel() > 0 && distribution.min().item<double>() < 0) {
+    return Invalid(kind, "target probabilities must be >= 0");
+  }
+  return absl::OkStatus();
+}
+
 // Regression-style losses: mse, mae, huber, bce on (output, reference).
 absl::StatusOr<at::Tensor> ElementwiseLoss(const LossSpec& spec, const at::Tensor& output,
-                                           const at::Tensor& reference) {
+                                           const at::Tensor& reference, bool check_values) {
   switch (spec.kind) {
     case LossKind::kMse:
       return at::mse_loss(output, reference);
@@ -54,9 +81,8 @@ absl::StatusOr<at::Tensor> ElementwiseLoss(const LossSpec& spec, const at::Tenso
     case LossKind::kHuber:
       return at::huber_loss(output, reference, at::Reduction::Mean, spec.huber_delta);
     case LossKind::kBce: {
-      if (reference.numel() > 0 &&
-          (reference.min().item<double>() < 0 || reference.max().item<double>() > 1)) {
-        return Invalid(spec.kind, "targets must lie in [0, 1]");
+      if (check_values) {
+        if (auto status = CheckUnitInterval(spec.kind, reference); !status.ok()) return status;
       }
       return at::binary_cross_entropy_with_logits(output, reference);
     }
@@ -65,37 +91,33 @@ absl::StatusOr<at::Tensor> ElementwiseLoss(const LossSpec& spec, const at::Tenso
   }
 }
 
-absl::Status CheckClassIndices(LossKind kind, const at::Tensor& logits, const at::Tensor& target) {
+absl::Status CheckClassIndices(LossKind kind, const at::Tensor& logits, const at::Tensor& target,
+                               bool check_values) {
   if (target.scalar_type() != at::kLong || target.dim() != 1 || target.size(0) != logits.size(0)) {
     return Invalid(kind, absl::StrCat("needs int64 class indices [N] for logits ", Shape(logits),
                                       ", got ", Shape(target), " of ",
                                       std::string(c10::toString(target.scalar_type()))));
   }
-  if (target.numel() == 0) return absl::OkStatus();
-  const int64_t lo = target.min().item<int64_t>();
-  const int64_t hi = target.max().item<int64_t>();
-  if (lo < 0 || hi >= logits.size(1)) {
-    return Invalid(kind, absl::StrCat("class index ", lo < 0 ? lo : hi, " is out of range for ",
-                                      logits.size(1), " classes"));
-  }
-  return absl::OkStatus();
+  return check_values ? CheckClassRange(kind, logits.size(1), target) : absl::OkStatus();
 }
 
 absl::StatusOr<at::Tensor> ClassificationLoss(const LossSpec& spec, const at::Tensor& logits,
-                                              const at::Tensor& target) {
+                                              const at::Tensor& target, bool check_values) {
   if (logits.dim() != 2) {
     return Invalid(spec.kind, absl::StrCat("needs logits [N, C], got ", Shape(logits)));
   }
   if (!target.defined()) return Invalid(spec.kind, "needs targets");
   switch (spec.kind) {
     case LossKind::kCrossEntropy: {
-      if (auto status = CheckClassIndices(spec.kind, logits, target); !status.ok()) return status;
+      if (auto status = CheckClassIndices(spec.kind, logits, target, check_values); !status.ok())
+        return status;
       return at::cross_entropy_loss(logits, target);
     }
     case LossKind::kKlDiv: {
       at::Tensor distribution;
       if (target.scalar_type() == at::kLong) {
-        if (auto status = CheckClassIndices(spec.kind, logits, target); !status.ok()) return status;
+        if (auto status = CheckClassIndices(spec.kind, logits, target, check_values); !status.ok())
+          return status;
         distribution = at::one_hot(target, logits.size(1)).to(logits.scalar_type());
       } else {
         if (!target.sizes().equals(logits.sizes())) {
@@ -104,8 +126,8 @@ absl::StatusOr<at::Tensor> ClassificationLoss(const LossSpec& spec, const at::Te
                                       Shape(logits), ", got ", Shape(target)));
         }
         distribution = target.to(logits.scalar_type());
-        if (distribution.numel() > 0 && distribution.min().item<double>() < 0) {
-          return Invalid(spec.kind, "target probabilities must be >= 0");
+        if (check_values) {
+          if (auto status = CheckNonNegative(spec.kind, distribution); !status.ok()) return status;
         }
       }
       at::Tensor log_probs = at::log_softmax(logits, /*dim=*/1);
@@ -119,7 +141,7 @@ absl::StatusOr<at::Tensor> ClassificationLoss(const LossSpec& spec, const at::Te
                        absl::StrCat("targets ", Shape(target), " do not fit logits ", Shape(logits),
                                     " (0/1 per sample for one output, [N, C] for multi-label)"));
       }
-      return ElementwiseLoss(spec, logits, reference);
+      return ElementwiseLoss(spec, logits, reference, check_values);
     }
     default:
       return Invalid(spec.kind, "is not a classification loss");
@@ -144,7 +166,8 @@ absl::StatusOr<at::Tensor> ElboLoss(const ModelOutput& out, const at::Tensor& in
 }
 
 absl::StatusOr<at::Tensor> ComputeLossUnchecked(const LossSpec& spec, const ModelOutput& out,
-                                                const at::Tensor& input, const at::Tensor& target) {
+                                                const at::Tensor& input, const at::Tensor& target,
+                                                bool check_values) {
   const at::Tensor& output = out.output;
   if (!output.defined() || output.dim() < 1) {
     return Invalid(spec.kind, "the model returned no batched output");
@@ -154,7 +177,7 @@ absl::StatusOr<at::Tensor> ComputeLossUnchecked(const LossSpec& spec, const Mode
       return ElboLoss(out, input);
     case LossKind::kCrossEntropy:
     case LossKind::kKlDiv:
-      return ClassificationLoss(spec, output, target);
+      return ClassificationLoss(spec, output, target, check_values);
     case LossKind::kMse:
     case LossKind::kMae:
     case LossKind::kHuber:
@@ -164,15 +187,16 @@ absl::StatusOr<at::Tensor> ComputeLossUnchecked(const LossSpec& spec, const Mode
           return Invalid(spec.kind, absl::StrCat("reconstruction output ", Shape(output),
                                                  " does not match the input ", Shape(input)));
         }
-        return ElementwiseLoss(spec, output, input.to(output.scalar_type()));
+        return ElementwiseLoss(spec, output, input.to(output.scalar_type()), check_values);
       }
-      if (spec.kind == LossKind::kBce) return ClassificationLoss(spec, output, target);
+      if (spec.kind == LossKind::kBce)
+        return ClassificationLoss(spec, output, target, check_values);
       at::Tensor reference = FloatTargetLike(output, target);
       if (!reference.defined()) {
         return Invalid(spec.kind, absl::StrCat("targets ", Shape(target), " do not fit the output ",
                                                Shape(output)));
       }
-      return ElementwiseLoss(spec, output, reference);
+      return ElementwiseLoss(spec, output, reference, check_values);
     }
   }
   return Invalid(spec.kind, "unknown loss");
@@ -214,13 +238,38 @@ absl::Status CheckLossFitsTask(LossKind loss, Task task, bool is_vae) {
 }
 
 absl::StatusOr<at::Tensor> ComputeLoss(const LossSpec& spec, const ModelOutput& out,
-                                       const at::Tensor& input, const at::Tensor& target) {
+                                       const at::Tensor& input, const at::Tensor& target,
+                                       bool check_values) {
   try {
-    return ComputeLossUnchecked(spec, out, input, target);
+    return ComputeLossUnchecked(spec, out, input, target, check_values);
   } catch (const c10::Error& e) {
     return Invalid(spec.kind, e.what_without_backtrace());
   } catch (const std::exception& e) {
     return Invalid(spec.kind, e.what());
+  }
+}
+
+absl::Status CheckLossTargetValues(const LossSpec& spec, const at::Tensor& sample_output,
+                                   const at::Tensor& inputs, const at::Tensor& targets) {
+  try {
+    const bool class_indices = targets.defined() && targets.scalar_type() == at::kLong &&
+                               sample_output.defined() && sample_output.dim() == 2;
+    switch (spec.kind) {
+      case LossKind::kCrossEntropy:
+        if (!class_indices) return absl::OkStatus();  // ComputeLoss reports the misfit
+        return CheckClassRange(spec.kind, sample_output.size(1), targets);
+      case LossKind::kKlDiv:
+        if (class_indices) return CheckClassRange(spec.kind, sample_output.size(1), targets);
+        return targets.defined() ? CheckNonNegative(spec.kind, targets) : absl::OkStatus();
+      case LossKind::kBce: {
+        const at::Tensor& reference = targets.defined() ? targets : inputs;
+        return reference.defined() ? CheckUnitInterval(spec.kind, reference) : absl::OkStatus();
+      }
+      default:
+        return absl::OkStatus();
+    }
+  } catch (const c10::Error& e) {
+    return Invalid(spec.kind, e.what_without_backtrace());
   }
 }
 

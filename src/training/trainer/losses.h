@@ -49,9 +49,24 @@ namespace aiaas::training {
 // saw (the target for reconstruction losses); `target` is undefined for reconstruction.
 // InvalidArgument when the shapes or dtypes do not fit the loss (see the table above),
 // e.g. a class index out of range, float targets for cross_entropy, no mu for elbo.
+//
+// The checks of the target *values* (class indices in range, bce references in [0, 1],
+// kl_div probabilities >= 0) read the whole batch and wait for the result: a caller that
+// has checked a whole split once with CheckLossTargetValues may pass check_values = false
+// for that split's batches (the shape and dtype checks stay).
 [[nodiscard]] absl::StatusOr<at::Tensor> ComputeLoss(const LossSpec& spec, const ModelOutput& out,
                                                      const at::Tensor& input,
-                                                     const at::Tensor& target);
+                                                     const at::Tensor& target,
+                                                     bool check_values = true);
+
+// The value checks of ComputeLoss over a whole split at once: `inputs` and `targets` are
+// the split's (targets undefined for reconstruction), `sample_output` the model's output
+// for any batch of it (only its width is read). Same InvalidArgument messages as
+// ComputeLoss.
+[[nodiscard]] absl::Status CheckLossTargetValues(const LossSpec& spec,
+                                                 const at::Tensor& sample_output,
+                                                 const at::Tensor& inputs,
+                                                 const at::Tensor& targets);
 
 // Correct predictions in one batch, for validation accuracy: argmax(logits) against the
 // class (or the argmax of a target distribution) for cross_entropy/kl_div, one per

@@ -127,6 +127,50 @@ TEST(LossesTest, MisfitsAreInvalidArgument) {
               HasSubstr("logits' shape"));
 }
 
+TEST(LossesTest, TargetValuesAreCheckedPerSplitOrPerBatch) {
+  const at::Tensor logits = at::zeros({4, 3});
+  const at::Tensor x = at::zeros({4, 1});
+  auto split_error = [&](LossKind kind, const at::Tensor& output, const at::Tensor& inputs,
+                         const at::Tensor& targets) {
+    absl::Status status = CheckLossTargetValues(Spec(kind), output, inputs, targets);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+    return std::string(status.message());
+  };
+  // The whole split is read; only the output's width matters (a one-row sample here).
+  EXPECT_THAT(split_error(LossKind::kCrossEntropy, at::zeros({1, 3}), x,
+                          at::tensor({0, 1, 2, 3}, at::kLong)),
+              HasSubstr("class index 3 is out of range for 3 classes"));
+  EXPECT_THAT(split_error(LossKind::kKlDiv, at::zeros({1, 3}), x,
+                          at::tensor({0.5f, 0.5f, -0.1f}).expand({4, 3})),
+              HasSubstr(">= 0"));
+  EXPECT_THAT(
+      split_error(LossKind::kBce, at::zeros({1, 1}), x, at::tensor({0, 1, 1, 2}, at::kLong)),
+      HasSubstr("[0, 1]"));
+  // Reconstruction with bce: the inputs are the reference.
+  EXPECT_THAT(split_error(LossKind::kBce, at::zeros({1, 1}), at::full({4, 1}, 1.5), at::Tensor()),
+              HasSubstr("[0, 1]"));
+  EXPECT_TRUE(CheckLossTargetValues(Spec(LossKind::kCrossEntropy), at::zeros({1, 3}), x,
+                                    at::tensor({0, 1, 2, 2}, at::kLong))
+                  .ok());
+  EXPECT_TRUE(
+      CheckLossTargetValues(Spec(LossKind::kMse), at::zeros({1, 1}), x, at::full({4, 1}, 9.0f))
+          .ok());
+
+  // Per batch: checked by default; skipped on request, while shapes are still checked.
+  const at::Tensor not_binary = at::tensor({0, 1, 1, 2}, at::kLong);
+  EXPECT_FALSE(ComputeLoss(Spec(LossKind::kBce), Out(at::zeros({4, 1})), x, not_binary).ok());
+  EXPECT_TRUE(ComputeLoss(Spec(LossKind::kBce), Out(at::zeros({4, 1})), x, not_binary,
+                          /*check_values=*/false)
+                  .ok());
+  EXPECT_FALSE(ComputeLoss(Spec(LossKind::kCrossEntropy), Out(logits), x, at::zeros({4}),
+                           /*check_values=*/false)
+                   .ok());
+  // An index out of range still fails unchecked (torch's own check), never reads out of bounds.
+  EXPECT_FALSE(ComputeLoss(Spec(LossKind::kCrossEntropy), Out(logits), x,
+                           at::tensor({0, 1, 2, 3}, at::kLong), /*check_values=*/false)
+                   .ok());
+}
+
 TEST(LossesTest, CountCorrect) {
   at::Tensor logits = at::tensor({2.0f, 1.0f, 0.0f, 5.0f, 0.0f, 1.0f}).reshape({3, 2});
   absl::StatusOr<CorrectCount> c =

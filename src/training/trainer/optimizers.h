@@ -27,6 +27,14 @@ namespace aiaas::training {
 [[nodiscard]] absl::StatusOr<std::unique_ptr<torch::optim::Optimizer>> MakeOptimizer(
     const OptimizerSpec& spec, std::vector<at::Tensor> parameters);
 
+// optimizer.step(), except for a torch::optim::Adam without amsgrad whose parameters,
+// gradients and state are contiguous float32 CPU tensors: that one is updated by a fused
+// loop (adam_kernel.h) on the optimizer's own state — created, counted and saved exactly
+// as Adam::step does, so SaveOptimizerState/LoadOptimizerState and a plain step() can
+// take over at any point. The update equals Adam's up to float rounding in the last bits;
+// runs stay deterministic (and resumes bit-identical) with one thread.
+void OptimizerStep(torch::optim::Optimizer& optimizer);
+
 // Sets the learning rate of every parameter group.
 void SetLearningRate(torch::optim::Optimizer& optimizer, double lr);
 

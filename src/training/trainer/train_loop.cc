@@ -105,7 +105,8 @@ absl::StatusOr<Evaluation> Evaluate(TrainableModel& model, const Split& split,
     at::Tensor x = split.inputs.slice(0, begin, end);
     at::Tensor y = split.targets.defined() ? split.targets.slice(0, begin, end) : at::Tensor();
     ModelOutput out = model.Forward(x);
-    AIAAS_ASSIGN_OR_RETURN(at::Tensor loss, ComputeLoss(config.spec.loss, out, x, y));
+    AIAAS_ASSIGN_OR_RETURN(at::Tensor loss,
+                           ComputeLoss(config.spec.loss, out, x, y, /*check_values=*/false));
     loss_sum += loss.item<double>() * static_cast<double>(end - begin);
     if (config.task == Task::kClassification) {
       AIAAS_ASSIGN_OR_RETURN(CorrectCount c, CountCorrect(config.spec.loss, out.output, y));
@@ -122,7 +123,9 @@ absl::StatusOr<Evaluation> Evaluate(TrainableModel& model, const Split& split,
 }
 
 // Runs one sample of each split through the model and the loss before any update, so a
-// misfit (shapes, a loss that does not fit the task, elbo without a VAE) fails fast.
+// misfit (shapes, a loss that does not fit the task, elbo without a VAE) fails fast, and
+// checks the target values of both splits once (class indices in range, ...): the steps
+// and Evaluate then skip those per-batch checks, which cost a reduction and a wait each.
 absl::Status Probe(TrainableModel& model, const Split& train, const std::optional<Split>& val,
                    const TrainConfig& config) {
   at::NoGradGuard no_grad;
@@ -135,11 +138,15 @@ absl::Status Probe(TrainableModel& model, const Split& train, const std::optiona
       ComputeLoss(config.spec.loss, out, x,
                   train.targets.defined() ? train.targets.slice(0, 0, 1) : at::Tensor())
           .status());
+  AIAAS_RETURN_IF_ERROR(
+      CheckLossTargetValues(config.spec.loss, out.output, train.inputs, train.targets));
   if (val.has_value()) {
     at::Tensor vx = val->inputs.slice(0, 0, 1);
     at::Tensor vy = val->targets.defined() ? val->targets.slice(0, 0, 1) : at::Tensor();
     ModelOutput vout = model.Forward(vx);
     AIAAS_RETURN_IF_ERROR(ComputeLoss(config.spec.loss, vout, vx, vy).status());
+    AIAAS_RETURN_IF_ERROR(
+        CheckLossTargetValues(config.spec.loss, vout.output, val->inputs, val->targets));
     if (config.task == Task::kClassification) {
       AIAAS_RETURN_IF_ERROR(CountCorrect(config.spec.loss, vout.output, vy).status());
     }
@@ -272,7 +279,8 @@ class Run {
       SetLearningRate(*optimizer_, lr);
       optimizer_->zero_grad();
       ModelOutput out = model_.Forward(x);
-      AIAAS_ASSIGN_OR_RETURN(at::Tensor loss, ComputeLoss(spec.loss, out, x, y));
+      AIAAS_ASSIGN_OR_RETURN(at::Tensor loss,
+                             ComputeLoss(spec.loss, out, x, y, /*check_values=*/false));
       const double loss_value = loss.item<double>();
       if (!std::isfinite(loss_value)) {
         return absl::FailedPreconditionError(absl::StrCat("loss became ", NotFinite(loss_value),
@@ -281,7 +289,7 @@ class Run {
       }
       loss.backward();
       ClipGradientNorm(parameters_, spec.gradient_clip_max_norm);
-      optimizer_->step();
+      OptimizerStep(*optimizer_);
       ++state_.global_step;
       loss_sum += loss_value * static_cast<double>(end - begin);
       samples_this_call_ += end - begin;
@@ -294,6 +302,9 @@ class Run {
     metrics.epoch = epoch;
     metrics.train_loss = loss_sum / static_cast<double>(n);
     metrics.lr = lr;
+    metrics.train_seconds = absl::ToDoubleSeconds(clock_->Now() - epoch_start);
+    if (metrics.train_seconds > 0)
+      metrics.samples_per_s = static_cast<double>(n) / metrics.train_seconds;
     if (val_.has_value()) {
       AIAAS_ASSIGN_OR_RETURN(Evaluation eval, Evaluate(model_, *val_, config_));
       if (!std::isfinite(eval.loss)) {

@@ -287,6 +287,9 @@ TEST(TrainLoopTest, ProgressAndEpochTimesUseTheInjectedClock) {
   EXPECT_EQ(steps[7].epochs, 2);
   EXPECT_DOUBLE_EQ(result.history[0].seconds, 5.0);
   EXPECT_DOUBLE_EQ(result.history[1].seconds, 5.0);
+  // The steps' own time: 50 samples in 5 (fake) seconds.
+  EXPECT_DOUBLE_EQ(result.history[0].train_seconds, 5.0);
+  EXPECT_DOUBLE_EQ(result.history[1].samples_per_s, 10.0);
 }
 
 TEST(TrainLoopTest, SetsIntraOpThreadsOnTheCallingThread) {

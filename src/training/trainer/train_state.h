@@ -22,6 +22,12 @@ struct EpochMetrics {
   std::optional<double> val_accuracy;  // classification with validation data only
   double lr = 0.0;                     // learning rate of the epoch's last step
   double seconds = 0.0;                // wall time of the epoch, validation included
+  // Wall time of the epoch's training steps only: from the shuffle to the end of the last
+  // optimizer step (progress callbacks included; validation and the epoch-end callback
+  // not), and the training samples per second over that time. Not kept in checkpoints:
+  // 0 for the epochs before a resume.
+  double train_seconds = 0.0;
+  double samples_per_s = 0.0;
 };
 
 // A parameter or buffer of the model by its torch::nn::Module name ("fc1.weight").
