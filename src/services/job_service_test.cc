@@ -329,6 +329,7 @@ TEST_F(JobServiceTest, AJobCancelledBeforeACrashEndsAtStartAndDropsItsCheckpoint
   update.history_json = R"([{"epoch":1}])";
   update.checkpoint_digest = blob->digest;
   ASSERT_TRUE(store_->UpdateJobProgress(job->id, update).ok());
+  writer->reset();  // the worker's writer is gone with the crash: the blob is not held
   ASSERT_TRUE(store_->RequestJobCancel("default", job->id).ok());
   ASSERT_EQ(BlobCount(), 1u);
 
