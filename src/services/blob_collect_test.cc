@@ -11,29 +11,9 @@
 namespace aiaas::services {
 namespace {
 
-class AnyServable final : public runtime::Servable {
- public:
-  const Signature& signature() const override { return signature_; }
-  absl::StatusOr<runtime::NamedTensors> Infer(const TensorMap&) override {
-    return runtime::NamedTensors{};
-  }
-
- private:
-  Signature signature_;
-};
-
-class AnyRuntime final : public runtime::Runtime {
- public:
-  std::string_view format() const override { return "any"; }
-  absl::StatusOr<std::unique_ptr<runtime::Servable>> Load(
-      const std::string&, const std::optional<Signature>&) override {
-    return std::make_unique<AnyServable>();
-  }
-};
-
 class BlobSweepTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_TRUE(env_.Open(std::make_unique<AnyRuntime>()).ok()); }
+  void SetUp() override { ASSERT_TRUE(env_.Open(std::make_unique<AcceptingRuntime>("any")).ok()); }
 
   // A blob committed with no row, as a crash before the row leaves it.
   std::string Orphan(const std::string& bytes) {

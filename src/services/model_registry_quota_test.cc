@@ -21,34 +21,13 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class OkServable final : public runtime::Servable {
- public:
-  const Signature& signature() const override { return signature_; }
-  absl::StatusOr<runtime::NamedTensors> Infer(const TensorMap&) override {
-    return runtime::NamedTensors{};
-  }
-
- private:
-  Signature signature_;
-};
-
-// Every artifact loads.
-class OkRuntime final : public runtime::Runtime {
- public:
-  std::string_view format() const override { return "fake"; }
-  absl::StatusOr<std::unique_ptr<runtime::Servable>> Load(
-      const std::string&, const std::optional<Signature>&) override {
-    return std::make_unique<OkServable>();
-  }
-};
-
 class ModelRegistryQuotaTest : public ::testing::Test {
  protected:
   void SetUp() override {
     QuotaOptions options;
     options.max_models = 2;
     options.max_stored_bytes = 100;
-    ASSERT_TRUE(env_.Open(std::make_unique<OkRuntime>(), options).ok());
+    ASSERT_TRUE(env_.Open(std::make_unique<AcceptingRuntime>(), options).ok());
     metadata_ = env_.metadata.get();
     ASSERT_TRUE(metadata_->CreateTenant("acme").ok());
     registry_ = env_.registry.get();

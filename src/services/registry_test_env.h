@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -21,6 +22,31 @@
 #include "storage/test_temp_dir.h"
 
 namespace aiaas::services {
+
+// A runtime of format `format` (default "fake") whose every artifact loads, as a servable
+// with an empty signature that answers no outputs.
+class AcceptingRuntime final : public runtime::Runtime {
+ public:
+  explicit AcceptingRuntime(std::string format = "fake") : format_(std::move(format)) {}
+  std::string_view format() const override { return format_; }
+  absl::StatusOr<std::unique_ptr<runtime::Servable>> Load(
+      const std::string&, const std::optional<Signature>&) override {
+    return std::make_unique<EmptyServable>();
+  }
+
+ private:
+  class EmptyServable final : public runtime::Servable {
+   public:
+    const Signature& signature() const override { return signature_; }
+    absl::StatusOr<runtime::NamedTensors> Infer(const TensorMap&) override {
+      return runtime::NamedTensors{};
+    }
+
+   private:
+    Signature signature_;
+  };
+  const std::string format_;
+};
 
 struct RegistryTestEnv {
   // Opens the stores and registers `runtime`; `quota_options` adds Quotas.
