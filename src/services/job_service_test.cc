@@ -55,9 +55,8 @@ class CountingRunner final : public JobRunner {
       if (context.Stopping()) return JobRunResult::Of(JobRunResult::Kind::kInterrupted);
       context.ReportProgress({{"epoch", epoch}});
       context.Log(absl::StrCat("epoch ", epoch));
-      absl::Status stored =
-          context.ReportEpoch({{"epoch", epoch}}, {{"epoch", epoch}, {"loss", 1.0 / epoch}},
-                              std::to_string(epoch));
+      absl::Status stored = context.ReportEpoch(
+          {{"epoch", epoch}}, {{"epoch", epoch}, {"loss", 1.0 / epoch}}, std::to_string(epoch));
       if (!stored.ok()) return JobRunResult::Failed(std::string(stored.message()));
     }
     if (spec.value("fail", false)) return JobRunResult::Failed("scripted failure");
@@ -85,6 +84,23 @@ class JobServiceTest : public ::testing::Test {
     StartService();
     caller_.tenant = "default";
     caller_.key_id = "k1";
+  }
+
+  // As a worker stopped by a crash right after epoch 1 leaves it: the job claimed again,
+  // epoch 1's checkpoint blob committed (its writer gone) and recorded on the job.
+  void StoreEpochOneCheckpoint(const std::string& id) {
+    ASSERT_TRUE(store_->RequeueInterruptedJobs().ok());
+    ASSERT_TRUE(store_->ClaimNextJob().ok());
+    auto writer = artifacts_->NewWriter(1 << 20);
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE((*writer)->Append("1").ok());
+    auto blob = (*writer)->Commit();
+    ASSERT_TRUE(blob.ok());
+    storage::JobProgressUpdate update;
+    update.progress_json = R"({"epoch":1})";
+    update.history_json = R"([{"epoch":1}])";
+    update.checkpoint_digest = blob->digest;
+    ASSERT_TRUE(store_->UpdateJobProgress(id, update).ok());
   }
 
   void StartService() {
@@ -143,8 +159,8 @@ TEST_F(JobServiceTest, RunsToSuccessWithHistoryMetricsAndLog) {
   EXPECT_TRUE(done.checkpoint_digest.empty());
   EXPECT_EQ(json::parse(done.history_json).size(), 3u);
   EXPECT_EQ(json::parse(done.metrics_json)["accuracy"], 0.5);
-  for (int i = 0; i < 500 && !(service_->Snapshot(job->id).has_value() &&
-                               service_->Snapshot(job->id)->final);
+  for (int i = 0;
+       i < 500 && !(service_->Snapshot(job->id).has_value() && service_->Snapshot(job->id)->final);
        ++i) {
     absl::SleepFor(absl::Milliseconds(10));  // the blob goes just before the final event
   }
@@ -220,8 +236,9 @@ class ClaimHookStore final : public storage::JobStore {
                                             const std::string& id) override {
     return store_->GetJob(tenant, id);
   }
-  absl::StatusOr<std::vector<storage::JobRecord>> ListJobs(
-      const std::string& tenant, const std::optional<std::string>& state, int limit) override {
+  absl::StatusOr<std::vector<storage::JobRecord>> ListJobs(const std::string& tenant,
+                                                           const std::optional<std::string>& state,
+                                                           int limit) override {
     return store_->ListJobs(tenant, state, limit);
   }
   absl::StatusOr<std::optional<storage::JobRecord>> ClaimNextJob() override {
@@ -288,18 +305,7 @@ TEST_F(JobServiceTest, StopInterruptsAndTheNextStartResumesFromTheCheckpoint) {
   EXPECT_EQ(service_->Get("default", job->id)->state, storage::kJobRunning);
 
   // Pretend epoch 1 had finished before the stop: store its checkpoint by hand.
-  ASSERT_TRUE(store_->RequeueInterruptedJobs().ok());
-  ASSERT_TRUE(store_->ClaimNextJob().ok());
-  auto writer = artifacts_->NewWriter(1 << 20);
-  ASSERT_TRUE(writer.ok());
-  ASSERT_TRUE((*writer)->Append("1").ok());
-  auto blob = (*writer)->Commit();
-  ASSERT_TRUE(blob.ok());
-  storage::JobProgressUpdate update;
-  update.progress_json = R"({"epoch":1})";
-  update.history_json = R"([{"epoch":1}])";
-  update.checkpoint_digest = blob->digest;
-  ASSERT_TRUE(store_->UpdateJobProgress(job->id, update).ok());
+  StoreEpochOneCheckpoint(job->id);
 
   service_.reset();
   StartService();  // requeues the running job and resumes it
@@ -317,19 +323,7 @@ TEST_F(JobServiceTest, AJobCancelledBeforeACrashEndsAtStartAndDropsItsCheckpoint
   service_->Stop();  // as good as a crash: the job stays running in the store
 
   // Epoch 1's checkpoint, then a cancel the stopped worker never saw.
-  ASSERT_TRUE(store_->RequeueInterruptedJobs().ok());
-  ASSERT_TRUE(store_->ClaimNextJob().ok());
-  auto writer = artifacts_->NewWriter(1 << 20);
-  ASSERT_TRUE(writer.ok());
-  ASSERT_TRUE((*writer)->Append("1").ok());
-  auto blob = (*writer)->Commit();
-  ASSERT_TRUE(blob.ok());
-  storage::JobProgressUpdate update;
-  update.progress_json = R"({"epoch":1})";
-  update.history_json = R"([{"epoch":1}])";
-  update.checkpoint_digest = blob->digest;
-  ASSERT_TRUE(store_->UpdateJobProgress(job->id, update).ok());
-  writer->reset();  // the worker's writer is gone with the crash: the blob is not held
+  StoreEpochOneCheckpoint(job->id);
   ASSERT_TRUE(store_->RequestJobCancel("default", job->id).ok());
   ASSERT_EQ(BlobCount(), 1u);
 
@@ -342,9 +336,10 @@ TEST_F(JobServiceTest, AJobCancelledBeforeACrashEndsAtStartAndDropsItsCheckpoint
 }
 
 TEST_F(JobServiceTest, ConcurrentJobsQuotaRefusesSubmissions) {
-  ASSERT_TRUE(store_->UpdateQuotaOverrides("default", {std::nullopt, std::nullopt,
-                                                       std::optional<int64_t>(1)})
-                  .ok());
+  ASSERT_TRUE(
+      store_
+          ->UpdateQuotaOverrides("default", {std::nullopt, std::nullopt, std::optional<int64_t>(1)})
+          .ok());
   auto first = service_->Submit(caller_, {{"epochs", 2}, {"hold", true}});
   ASSERT_TRUE(first.ok());
   auto second = service_->Submit(caller_, {{"epochs", 1}});
